@@ -1,0 +1,3 @@
+module mnbench/peers
+
+go 1.19

@@ -1,0 +1,314 @@
+/* internal.h - the runtime's private structures and internal calls.
+ *
+ * Names: mn_ public (include/mnsched.h), mn__ internal across files,
+ * static within one. Every cross-thread field says who writes it and how
+ * it is read.
+ */
+#ifndef MN_INTERNAL_H
+#define MN_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <signal.h>
+#include "mnsched.h"
+
+#define MN_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define MN_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MN_CACHELINE   64
+#define MN_ALIGNED     __attribute__((aligned(MN_CACHELINE)))
+
+/* Broken invariants abort loudly with the function's name. */
+void mn__throw(const char *what) __attribute__((noreturn, cold));
+
+/* Relaxed atomics for fields with one writer: plain loads and stores on
+ * x86, yet race-free for other readers (and for TSan). */
+#define MN_LOAD(x)      atomic_load_explicit(&(x), memory_order_relaxed)
+#define MN_STORE(x, v)  atomic_store_explicit(&(x), (v), memory_order_relaxed)
+#define MN_STAT_INC(x)  MN_STORE(x, MN_LOAD(x) + 1)
+
+/* ---- spinlock (spin.c) ---------------------------------------------------
+ * For sections of a few instructions (wait queues, inboxes, pools). Spins
+ * with pause, then yields the CPU: a holder may be descheduled. */
+typedef atomic_int mn_spin;
+void mn__spin_lock(mn_spin *l);
+static inline void mn__spin_unlock(mn_spin *l)
+{
+    atomic_store_explicit(l, 0, memory_order_release); /* pairs with the acquire in mn__spin_lock */
+}
+
+/* ---- futex (spin.c) ----------------------------------------------------- */
+void mn__futex_wait(atomic_uint *addr, unsigned val, const struct timespec *timeout);
+void mn__futex_wake(atomic_uint *addr, int n);
+
+/* ---- contexts (arch/x86_64/switch.S, g.c) -------------------------------- */
+void mn__switch(void **save_sp, void *load_sp);
+void mn__ctx_entry(void);
+
+/* Enters mn__switch with push + jmp rather than call. mn__switch leaves by
+ * pop + jmp (switch.S), so a call would push a return-stack-buffer entry
+ * that no ret pops: every later ret would then be predicted to the wrong
+ * place (measured here: a yield at 19 ns instead of 6). Pushing the return
+ * address by hand keeps the RSB balanced. The asm steps over the 128-byte
+ * red zone first; everything mn__switch does not save is clobbered. */
+#ifdef __AVX512F__
+#define MN_CLOBBER_AVX512 , "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", \
+    "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", \
+    "xmm31", "k1", "k2", "k3", "k4", "k5", "k6", "k7"
+#else
+#define MN_CLOBBER_AVX512
+#endif
+static inline __attribute__((always_inline)) void mn__switch_inline(void **save_sp, void *load_sp)
+{
+    register void **rdi __asm__("rdi") = save_sp;
+    register void *rsi __asm__("rsi") = load_sp;
+    __asm__ volatile(
+        "leaq -128(%%rsp), %%rsp\n\t"   /* step over the red zone */
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"               /* return address, no RSB entry */
+        "jmp mn__switch\n"
+        "1:\n\t"
+        "leaq 128(%%rsp), %%rsp"
+        : "+r"(rdi), "+r"(rsi)
+        :
+        : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "memory", "cc",
+          "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+          "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+          "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)"
+          MN_CLOBBER_AVX512);
+}
+void *mn__ctx_init(char *stack_top, void (*fn)(void *), void *arg);
+
+/* ---- stacks (stack.c) ---------------------------------------------------- */
+enum mn_guard { MN_GUARD_AUTO, MN_GUARD_MADVISE, MN_GUARD_MPROTECT, MN_GUARD_CANARY };
+
+typedef struct mn_stack {
+    struct mn_stack *next;      /* cache or pool link; owner of the list writes */
+    struct mn_stack *all_next;  /* every stack, for shutdown; under the pool lock */
+    char *map;                  /* the mapping, guard page first */
+    size_t map_size;
+    char *lo;                   /* lowest usable byte (just above the guard) */
+    size_t size;                /* usable bytes, up to this descriptor */
+    enum mn_guard guard;        /* how overflow is caught for this stack */
+    void *tsan_fiber;           /* one TSan fiber per stack, not per G */
+    unsigned vg_id;             /* Valgrind's stack id */
+} mn_stack;
+
+/* ---- G ------------------------------------------------------------------
+ * States and who owns what in each:
+ *   IDLE      in a free cache; nobody runs it; no stack.
+ *   RUNNABLE  on a run queue, runnext, an inbox or a yield slot; its stack
+ *             (if it ever ran) is owned by no M.
+ *   RUNNING   an M runs it on its stack; only that M touches its context.
+ *   WAITING   parked on a wait queue; the queue's lock owns the G.
+ *   SYSCALL   in a system call (later issue).
+ *   DEAD      finished; stack released; a joinable G waits for mn_join.
+ * Every change goes through mn__g_setstatus, which aborts on an illegal move. */
+enum mn_gstatus { MN_G_IDLE, MN_G_RUNNABLE, MN_G_RUNNING, MN_G_WAITING,
+                  MN_G_SYSCALL, MN_G_DEAD, MN_G_NSTATES };
+
+#define MN_G_JOINABLE   0x1u     /* a handle exists; mn_join frees it */
+#define MN_G_NOMIGRATE  0x2u     /* never leaves g->home (MN_NOMIGRATE) */
+#define MN_G_SYSTEM     0x4u     /* an M's scheduler context (g0) */
+#define MN_G_MAIN       0x8u     /* the G running mn_run's main_fn */
+
+typedef struct mn_p mn_p;
+typedef struct mn_m mn_m;
+
+struct mn_g {
+    void *sp;                   /* saved context while not RUNNING */
+    mn_stack *stack;            /* bound at first run, released at exit */
+    char *stack_lo;             /* bounds for the sanitizers (g0 too) */
+    size_t stack_size;
+    atomic_uint status;         /* enum mn_gstatus */
+    unsigned flags;             /* MN_G_*; set at spawn */
+    uint64_t id;
+    void (*fn)(void *);
+    void *(*jfn)(void *);
+    void *arg;
+    void *ret;
+    struct mn_g *schedlink;     /* global queue, inbox, wait queue, free list */
+    mn_p *home;                 /* NOMIGRATE: the only P that runs it */
+    /* join: under join_lock */
+    mn_spin join_lock;
+    bool done;
+    struct mn_g *joiner;
+    /* wait bookkeeping for sync.c and chan.c: under the object's lock */
+    void *wait_elem;
+    int wait_result;
+    /* sanitizers */
+    void *asan_fake;
+    void *tsan_fiber;
+};
+
+void mn__g_setstatus(mn_g *g, unsigned from, unsigned to);
+const char *mn__g_status_name(unsigned st);
+mn_g *mn__g_alloc(mn_p *p);            /* Only the owner P calls this. */
+void  mn__g_free(mn_p *p, mn_g *g);    /* Only the owner P calls this. */
+void  mn__g_pools_free(void);          /* shutdown */
+void  mn__g_exit_finish(mn_m *m, mn_g *g); /* on g0, after a G's last switch */
+
+/* ---- P ------------------------------------------------------------------ */
+#define MN_RUNQ_SIZE 256u
+#define MN_GCACHE_MAX 64
+#define MN_SCACHE_MAX 16
+
+enum mn_pstatus { MN_P_IDLE, MN_P_RUNNING };
+
+/* Bits of p->attn: why the owner must leave the yield fast path. */
+#define MN_ATTN_STEAL 0x1u   /* a thief asked for the yield slot's G */
+#define MN_ATTN_STOP  0x2u   /* the runtime is stopping */
+
+typedef struct mn_p_counters {
+    _Atomic uint64_t g_run, g_spawned, g_exited, stolen_in, stolen_out,
+                     steal_attempts, parks, wakes, global_takes;
+} mn_p_counters;
+
+struct mn_p {
+    int id;
+    int cpu;                    /* OS CPU to pin to, -1 = unpinned */
+    atomic_uint status;         /* enum mn_pstatus; seq_cst (the inbox handshake) */
+    mn_m *m;                    /* the M that owns it; under sched.lock when idle */
+    mn_p *link;                 /* idle list, under sched.lock */
+    uint32_t schedtick;         /* Only the owner P writes. */
+    uint64_t rand;              /* Only the owner P uses it. */
+    uint64_t goid_next, goid_end;
+
+    /* The local run queue (runq.c): ring + runnext + yield slot. */
+    MN_ALIGNED _Atomic uint64_t runq_ht;   /* head:24 | tag:16 | tail:24 */
+    _Atomic(mn_g *) runq[MN_RUNQ_SIZE];
+    MN_ALIGNED _Atomic(mn_g *) runnext;
+    _Atomic(mn_g *) yieldslot;  /* the private yield slot: owner writes; thieves only peek */
+    atomic_uint attn;           /* MN_ATTN_*: anyone sets, the owner clears */
+
+    /* The inbox: Gs sent to this P by others (mn_spawn_on, NOMIGRATE wakes). */
+    MN_ALIGNED mn_spin inbox_lock;
+    mn_g *inbox_head, *inbox_tail;
+    atomic_int inbox_n;         /* seq_cst: the inbox handshake */
+
+    /* Caches: Only the owner P touches them. */
+    MN_ALIGNED mn_g *gfree;
+    int ngfree;
+    mn_stack *sfree;
+    int nsfree;
+
+    MN_ALIGNED mn_p_counters st;
+};
+
+/* ---- M ------------------------------------------------------------------ */
+enum mn_after { MN_AFTER_NONE, MN_AFTER_UNLOCK, MN_AFTER_EXIT, MN_AFTER_RUNQ };
+
+struct mn_m {
+    int id;
+    pthread_t thread;
+    mn_g g0;                    /* this M's scheduler context */
+    mn_g *curg;                 /* Only this M writes. */
+    mn_p *p;                    /* Only this M writes (while it owns P). */
+    mn_p *nextp;                /* handed over by startm, under sched.lock */
+    mn_p *lastp;                /* the P it ran last (to keep Ms on their CPUs) */
+    mn_m *link;                 /* idle list, under sched.lock */
+    mn_m *all_next;
+    bool spinning;
+    int cpu;                    /* CPU this thread is bound to, -1 = none */
+    atomic_uint park;           /* futex word: 1 = woken */
+    /* The switch protocol: what the next context to run on this M must
+     * finish for the one that left (see proc.c). */
+    enum mn_after after;
+    void *after_arg;
+    void *altstack;
+    stack_t old_altstack;       /* restored when the M leaves */
+    bool is_main_thread;
+};
+
+/* The current M, read through an accessor the compiler cannot cache across
+ * a switch: a G may resume on another thread, and a cached TLS address
+ * would be the old thread's. */
+extern __thread mn_m *mn__tls_m __attribute__((tls_model("initial-exec")));
+static inline mn_m *mn__getm(void)
+{
+    mn_m *m;
+    __asm__ volatile("movq mn__tls_m@gottpoff(%%rip), %0\n\t"
+                     "movq %%fs:(%0), %0" : "=r"(m));
+    return m;
+}
+static inline void mn__setm(mn_m *m) { mn__tls_m = m; }
+
+/* ---- the scheduler (proc.c) ---------------------------------------------- */
+typedef struct mn_sched {
+    pthread_mutex_t lock;       /* the sched lock */
+    mn_g *gq_head, *gq_tail;    /* global run queue, under the sched lock */
+    atomic_int gq_size;         /* written under the lock, read without */
+    mn_p *pidle;                /* idle Ps, under the sched lock */
+    atomic_int npidle;          /* seq_cst: the spinning handshake */
+    atomic_int nmspinning;      /* seq_cst: the spinning handshake */
+    mn_m *midle;                /* idle Ms, under the sched lock */
+    mn_m *allm;
+    int nm;
+    atomic_uint_least64_t threads_created;
+    atomic_uint_least64_t goid_gen;
+    atomic_int stopping;
+    int nprocs;
+    mn_p **allp;
+    bool lifo;                  /* MN_QUEUE=lifo: the owner pops at the tail */
+    bool pin;                   /* placement != none */
+    size_t stack_size;
+    enum mn_guard guard;
+    int max_threads;
+    mn_config cfg;
+} mn_sched;
+
+extern mn_sched mn__sched;
+
+void  mn__gogo(mn_m *m, mn_g *from, mn_g *to, bool dying);
+void  mn__g_main(void *unused);
+mn_g *mn__g_new(mn_p *p, unsigned flags);          /* Only the owner P calls this. */
+void  mn__send(mn_p *target, mn_g *g);             /* queue g on another P's inbox */
+void  mn__runtime_stop(void);
+void  mn__ready(mn_g *g);                 /* WAITING -> RUNNABLE, on the caller's P */
+void  mn__park(mn_spin *unlock);          /* RUNNING -> WAITING; unlock after the switch */
+void  mn__after_switch_slow(mn_m *m);
+static inline void mn__after_switch(mn_m *m)
+{
+    if (MN_UNLIKELY(m->after != MN_AFTER_NONE))
+        mn__after_switch_slow(m);
+}
+void  mn__wakep(void);
+/* After queuing work: wake an M when a P idles and nobody spins. The
+ * queuing was a locked instruction, the StoreLoad barrier this needs. */
+static inline void mn__wakep_maybe(void)
+{
+    if (atomic_load(&mn__sched.npidle) > 0 && atomic_load(&mn__sched.nmspinning) == 0)
+        mn__wakep();
+}
+void  mn__inbox_put(mn_p *p, mn_g *g);
+
+/* ---- run queues (runq.c) ----------------------------------------------- */
+void  mn__runq_put(mn_p *p, mn_g *g, bool next);   /* Only the owner P calls this. */
+mn_g *mn__runq_get(mn_p *p);                       /* Only the owner P calls this. */
+bool  mn__runq_empty(mn_p *p);                     /* Any P may call this. */
+mn_g *mn__runq_steal(mn_p *p, mn_p *victim, bool runnext);
+void  mn__globrunq_put(mn_g *g);                   /* sched lock must be held. */
+void  mn__globrunq_putbatch(mn_g *head, mn_g *tail, int n); /* sched lock must be held. */
+mn_g *mn__globrunq_get(mn_p *p, int max);          /* sched lock must be held. */
+mn_g *mn__inbox_get(mn_p *p);                      /* Only the owner P calls this. */
+
+/* ---- stacks (stack.c) ---------------------------------------------------- */
+int   mn__stack_init(size_t size, enum mn_guard guard);
+void  mn__stack_fini(void);
+mn_stack *mn__stack_get(mn_p *p);                  /* Only the owner P calls this. */
+void  mn__stack_put(mn_p *p, mn_stack *s);         /* Only the owner P calls this. */
+void  mn__stack_check(mn_g *g);                    /* canary check at exit */
+int   mn__sigsegv_install(void);
+void  mn__sigsegv_uninstall(void);
+int   mn__altstack_enter(mn_m *m);
+void  mn__altstack_leave(mn_m *m);
+void  mn__stack_counts(size_t *allocated, size_t *cached);
+
+/* ---- config (config.c) --------------------------------------------------- */
+int   mn__parse_size(const char *s, size_t *out);
+int   mn__parse_duration(const char *s, uint64_t *out_ns);
+int   mn__allowed_cpus(int *cpus, int max);
+
+#endif
