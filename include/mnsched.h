@@ -74,6 +74,12 @@ uint64_t mn_self_id(void);
 
 const char *mn_strerror(int err);
 
+/* The floor a yield is compared with: n switches between two contexts with
+ * the runtime's own switch (same save set, push/pop + jmp, contexts reused)
+ * and no scheduler. Returns ns per switch (0 in sanitizer builds). Callable
+ * from any thread. */
+double mn_bare_switch_ns(uint64_t n);
+
 /* Synchronisation: caller-allocated, initialised in place; waiting parks the
  * G, never the thread. */
 typedef struct mn_waitq { struct mn_g *head, *tail; } mn_waitq;

@@ -109,6 +109,8 @@ static int env_size(mn_config *cfg, const char *var, size_t *out)
         return 0;
     if (mn__parse_size(s, out))
         return fail(cfg, "%s=%s: expected a size such as 64K or 1M", var, s);
+    if (*out < MN_STACK_MIN || *out > MN_STACK_MAX)
+        return fail(cfg, "%s=%s: expected 16K to 1G", var, s);
     return 0;
 }
 
@@ -129,6 +131,12 @@ static void env_str(const char *var, const char **out)
         *out = s;
 }
 
+/* A setting whose mechanism has not landed is refused, not ignored. */
+static int not_yet(mn_config *cfg, const char *what, const char *val, const char *allowed)
+{
+    return fail(cfg, "%s=%s: not available yet in this version; allowed: %s", what, val, allowed);
+}
+
 int mn_config_default(mn_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -144,6 +152,11 @@ int mn_config_default(mn_config *cfg)
         (err = env_duration(cfg, "MN_SYSCALL_HANDOFF", &cfg->syscall_handoff_ns)) ||
         (err = env_int(cfg, "MN_MAX_THREADS", 1, 1000000, &cfg->max_threads)))
         return err;
+    /* Named with the value as given: mn_config_check only sees numbers. */
+    if (cfg->timeslice_ns)
+        return not_yet(cfg, "MN_TIMESLICE", getenv("MN_TIMESLICE"), "0, off");
+    if (cfg->syscall_handoff_ns)
+        return not_yet(cfg, "MN_SYSCALL_HANDOFF", getenv("MN_SYSCALL_HANDOFF"), "0, off");
     env_str("MN_PLACEMENT", &cfg->placement);
     env_str("MN_TOPOLOGY", &cfg->topology);
     env_str("MN_MEM", &cfg->mem_policy);
@@ -160,12 +173,6 @@ int mn_config_default(mn_config *cfg)
             return fail(cfg, "MN_SCHEDTRACE=%s: not available yet (schedtrace lands with the syscall issue); allowed: off", trace);
     }
     return mn_config_check(cfg);
-}
-
-/* A setting whose mechanism has not landed is refused, not ignored. */
-static int not_yet(mn_config *cfg, const char *what, const char *val, const char *allowed)
-{
-    return fail(cfg, "%s=%s: not available yet in this version; allowed: %s", what, val, allowed);
 }
 
 int mn_config_check(mn_config *cfg)
@@ -198,11 +205,13 @@ int mn_config_check(mn_config *cfg)
     if (cfg->stack_size < MN_STACK_MIN || cfg->stack_size > MN_STACK_MAX)
         return fail(cfg, "MN_STACK_SIZE=%zu: expected 16K to 1G", cfg->stack_size);
     if (cfg->timeslice_ns)
-        return not_yet(cfg, "MN_TIMESLICE", "(non-zero)", "0, off");
+        return fail(cfg, "timeslice %lluns: not available yet in this version; allowed: 0, off",
+                    (unsigned long long)cfg->timeslice_ns);
     if (cfg->preempt_mode && *cfg->preempt_mode && strcmp(cfg->preempt_mode, "off"))
         return not_yet(cfg, "MN_PREEMPT", cfg->preempt_mode, "off");
     if (cfg->syscall_handoff_ns)
-        return not_yet(cfg, "MN_SYSCALL_HANDOFF", "(non-zero)", "0, off");
+        return fail(cfg, "syscall handoff %lluns: not available yet in this version; allowed: 0, off",
+                    (unsigned long long)cfg->syscall_handoff_ns);
     const char *gd = cfg->stack_guard ? cfg->stack_guard : "auto";
     if (strcmp(gd, "auto") && strcmp(gd, "madvise") && strcmp(gd, "mprotect") && strcmp(gd, "canary"))
         return fail(cfg, "MN_STACK_GUARD=%s: allowed: auto, madvise, mprotect, canary", gd);

@@ -281,6 +281,13 @@ int mn_join(mn_g *g, void **ret)
 /* On g0, after g's last switch: its stack is free to reuse. */
 void mn__g_exit_finish(mn_m *m, mn_g *g)
 {
+#ifdef MN_SAN_TSAN
+    /* A dead G never returns from its frames, so TSan's shadow call stack
+     * of the stack's fiber would grow with every G that used it: give the
+     * stack a fresh fiber (still one per stack, not one per G). */
+    mn__tsan_fiber_destroy(g->stack->tsan_fiber);
+    g->stack->tsan_fiber = mn__tsan_fiber_create();
+#endif
     mn__stack_put(m->p, g->stack);
     g->stack = NULL;
     if (!(g->flags & MN_G_JOINABLE)) {

@@ -69,8 +69,11 @@ int mn__stack_init(size_t size, enum mn_guard guard)
             return -ENOMEM;
         int ok = madvise(p, st.page, MADV_GUARD_INSTALL) == 0;
         munmap(p, 2 * st.page);
-        if (!ok && guard == MN_GUARD_MADVISE)
+        if (!ok && guard == MN_GUARD_MADVISE) {
+            fprintf(stderr, "mnsched: MN_STACK_GUARD=madvise: this kernel lacks MADV_GUARD_INSTALL "
+                            "(Linux 6.13+); allowed here: auto, mprotect, canary\n");
             return -EINVAL;
+        }
         st.guard = ok ? MN_GUARD_MADVISE : MN_GUARD_MPROTECT;
     }
     return 0;
