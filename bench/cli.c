@@ -88,8 +88,9 @@ const mnb_flag mnb_flags[] = {
             "usable bytes per G stack (64K, 1M)",
             stack_size, MNB_V_SIZE, false, 16384, INT64_C(1) << 30, NULL,
             "sizes 16K to 1G, with an optional K, M or G suffix"),
-    SETTING("placement", "POLICY", "compact", "MN_PLACEMENT", false,
-            "where Ps run: compact, scatter, numa:LIST, cpus:LIST, none; repeat to sweep",
+    SETTING("placement", "POLICY", "compact", "MN_PLACEMENT", true,
+            "where Ps run: compact (P i on the i-th allowed CPU) or none (unpinned); "
+            "scatter, numa:LIST, cpus:LIST come with topology; repeat to sweep",
             placement, MNB_V_EXPR, true, 0, 0, NULL, "one placement policy per flag"),
     SETTING("topology", "FILE|SYNTH", "the machine", "MN_TOPOLOGY", false,
             "plan on an hwloc XML file or synthetic description; repeat to sweep",

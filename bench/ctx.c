@@ -10,7 +10,8 @@
 #include <time.h>
 
 /* A misuse of the contract is a bug in the benchmark: abort naming it. */
-static void __attribute__((noreturn, format(printf, 1, 2))) contract_broken(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2)))
+contract_broken(const char *fmt, ...)
 {
     va_list ap;
 

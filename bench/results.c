@@ -87,6 +87,7 @@ int mnb_rows(const mnb_plan *p, mnb_row **rows)
         for (int m = 0; m < c->bench->nmetrics; m++, k++) {
             mnb_row *r = &(*rows)[k];
             r->conf = c;
+            r->m = m;
             r->metric = &c->bench->metrics[m];
             if (r->metric->kind == MNB_LATENCY)
                 latency_row(r, &c->latq[m]);
@@ -199,14 +200,12 @@ static json_t *summary_json(const mnb_metric *m, const mnb_row *r)
         json_object_set_new(s, "p90", mnb_json_real(r->p90));
         json_object_set_new(s, "p99", mnb_json_real(r->p99));
         json_object_set_new(s, "p999", mnb_json_real(r->p999));
-        json_object_set_new(s, "exact", json_boolean(r->conf->latq[r->metric -
-                            r->conf->bench->metrics].exact));
+        json_object_set_new(s, "exact", json_boolean(r->conf->latq[r->m].exact));
     } else {
         json_object_set_new(s, "median", mnb_json_real(r->median));
         json_object_set_new(s, "p90", mnb_json_real(r->p90));
         json_object_set_new(s, "p99", mnb_json_real(r->p99));
-        json_object_set_new(s, "ci95", ci_json(&r->conf->stats[r->metric -
-                            r->conf->bench->metrics]));
+        json_object_set_new(s, "ci95", ci_json(&r->conf->stats[r->m]));
     }
     return s;
 }
@@ -351,20 +350,17 @@ static const char *const num_cols[] = {
     "n", "median", "ci_lo", "ci_hi", "min", "max", "mean", "stddev", "cv", "p99",
 };
 
-void mnb_csv_write(FILE *f, const mnb_plan *p)
+/* Parameter columns are prefixed: a parameter called n must not collide
+ * with the count column n. Settings columns are the keys of run.json's
+ * settings object, the same for every configuration. */
+static void csv_header(FILE *f, json_t *settings, const char *const *pcols, int np)
 {
-    const char *pcols[256];
-    int np = param_columns(p, pcols, 256), nrows;
-    mnb_row *rows;
-    json_t *probe = p->n ? settings_json(&p->confs[0]) : json_object();
     const char *key;
     json_t *v;
     char col[128];
 
-    /* Parameter columns are prefixed: a parameter called n must not
-     * collide with the count column n. */
     fputs("name,benchmark", f);
-    json_object_foreach(probe, key, v)
+    json_object_foreach(settings, key, v)
         csv_field(f, key, true);
     for (int i = 0; i < np; i++) {
         snprintf(col, sizeof col, "param.%s", pcols[i]);
@@ -374,31 +370,45 @@ void mnb_csv_write(FILE *f, const mnb_plan *p)
     for (size_t i = 0; i < sizeof num_cols / sizeof num_cols[0]; i++)
         fprintf(f, ",%s", num_cols[i]);
     fputc('\n', f);
+}
+
+static void csv_row(FILE *f, const mnb_row *r, json_t *keys, const char *const *pcols, int np)
+{
+    json_t *s = settings_json(r->conf), *pj = params_json(r->conf), *v;
+    const double nums[] = { r->n, r->median, r->ci_lo, r->ci_hi, r->min, r->max,
+                            r->mean, r->stddev, r->cv, r->p99 };
+    const char *key;
+
+    csv_field(f, r->conf->name, false);
+    csv_field(f, r->conf->bench->name, true);
+    json_object_foreach(keys, key, v)
+        csv_scalar(f, json_object_get(s, key));
+    for (int i = 0; i < np; i++)
+        csv_scalar(f, json_object_get(pj, pcols[i]));
+    csv_field(f, r->metric->name, true);
+    csv_field(f, r->metric->unit, true);
+    csv_field(f, r->latency ? "latency" : "sample", true);
+    csv_field(f, r->metric->better == MNB_HIGHER ? "higher" : "lower", true);
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        csv_num(f, nums[i]);
+    fputc('\n', f);
+    json_decref(s);
+    json_decref(pj);
+}
+
+void mnb_csv_write(FILE *f, const mnb_plan *p)
+{
+    const char *pcols[256];
+    int np = param_columns(p, pcols, 256), nrows;
+    json_t *keys = p->n ? settings_json(&p->confs[0]) : json_object();
+    mnb_row *rows;
+
+    csv_header(f, keys, pcols, np);
     nrows = mnb_rows(p, &rows);
-    for (int r = 0; r < nrows; r++) {
-        const mnb_conf *c = rows[r].conf;
-        json_t *s = settings_json(c), *pj = params_json(c);
-        csv_field(f, c->name, false);
-        csv_field(f, c->bench->name, true);
-        json_object_foreach(probe, key, v)
-            csv_scalar(f, json_object_get(s, key));
-        for (int i = 0; i < np; i++)
-            csv_scalar(f, json_object_get(pj, pcols[i]));
-        csv_field(f, rows[r].metric->name, true);
-        csv_field(f, rows[r].metric->unit, true);
-        csv_field(f, rows[r].latency ? "latency" : "sample", true);
-        csv_field(f, rows[r].metric->better == MNB_HIGHER ? "higher" : "lower", true);
-        const double nums[] = { rows[r].n, rows[r].median, rows[r].ci_lo, rows[r].ci_hi,
-                                rows[r].min, rows[r].max, rows[r].mean, rows[r].stddev,
-                                rows[r].cv, rows[r].p99 };
-        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
-            csv_num(f, nums[i]);
-        fputc('\n', f);
-        json_decref(s);
-        json_decref(pj);
-    }
+    for (int r = 0; r < nrows; r++)
+        csv_row(f, &rows[r], keys, pcols, np);
     free(rows);
-    json_decref(probe);
+    json_decref(keys);
 }
 
 json_t *mnb_rows_json(const mnb_plan *p)

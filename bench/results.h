@@ -21,6 +21,7 @@
 
 typedef struct mnb_row {
     const mnb_conf *conf;
+    int m;                      /* index in conf->bench->metrics */
     const mnb_metric *metric;
     bool latency;
     double n, median, ci_lo, ci_hi, min, max, mean, stddev, cv, p90, p99, p999;

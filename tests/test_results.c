@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const mnb_param params[] = {
     { "n", "", 10, 1, 100, "count", NULL },
@@ -147,6 +148,19 @@ static int count_lines(const char *folder, const char *name)
     return n;
 }
 
+/* Leaves /tmp as it was: the folder's files, then the folder. */
+static void remove_folder(const char *folder)
+{
+    char path[PATH_MAX];
+
+    for (const char *const *f = (const char *const[]){ "run.json", "summary.csv", NULL };
+         *f; f++) {
+        snprintf(path, sizeof path, "%s/%s", folder, *f);
+        unlink(path);
+    }
+    ASSERT_EQ(rmdir(folder), 0);
+}
+
 static void round_trip(void)
 {
     char tmpl[] = "/tmp/mnb-results-XXXXXX", *argv[] = { "mnbench", "fake", NULL };
@@ -172,6 +186,7 @@ static void round_trip(void)
     ASSERT_TRUE(json_equal(doc, back));
     ASSERT_EQ(count_lines(tmpl, "summary.csv"), 1 + 2 * 3);
     no_leftovers(tmpl);
+    remove_folder(tmpl);
     json_decref(doc);
     json_decref(back);
     json_decref(info.context);
@@ -193,6 +208,9 @@ static void folder_names(void)
     ASSERT_STREQ(a, want);
     strcat(want, "-2");
     ASSERT_STREQ(b, want);
+    remove_folder(b);
+    remove_folder(a);
+    remove_folder(tmpl);
     free(a);
     free(b);
 }
