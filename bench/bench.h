@@ -69,6 +69,16 @@ extern const mnb_bench *const mnb_benches[];
 extern const int mnb_nbenches;
 
 extern const mnb_bench mnb_bench_spawn, mnb_bench_switch, mnb_bench_chan,
-                       mnb_bench_steal, mnb_bench_skynet;
+                       mnb_bench_steal, mnb_bench_skynet, mnb_bench_syscall,
+                       mnb_bench_sleep, mnb_bench_preempt, mnb_bench_stw;
+
+
+/* Counters */
+
+/* The operations this repetition performed (any G may call it; calls
+ * add up). With --counters, each counter is divided by it and reported
+ * per operation; a benchmark that never calls it has its counters
+ * reported per repetition, and labelled so ("switches/rep"). */
+void    mnb_ops(mnb_ctx *ctx, double ops);
 
 #endif

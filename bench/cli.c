@@ -2,6 +2,7 @@
  * it, and getopt_long parsing into mnb_opts (grammar in cli.h). */
 #include "cli.h"
 #include "bench.h"
+#include "counters.h"
 #include "parse.h"
 #include "plan.h"
 
@@ -34,6 +35,7 @@ STR_SETTING(preempt, preempt_mode)
 NUM_SETTING(syscall_handoff, syscall_handoff_ns, uint64_t)
 
 static const char *const queue_words[] = { "fifo", "lifo", NULL };
+static const char *const preempt_words[] = { "signal", "cooperative", "off", NULL };
 static const char *const steal_words[] = { "hier", "random", NULL };
 
 #define DAY_NS (86400 * INT64_C(1000000000))
@@ -71,8 +73,13 @@ const mnb_flag mnb_flags[] = {
     OPTION("quiet", no_argument, 'q', NULL, NULL, true, "no progress line on stderr"),
     OPTION("dry-run", no_argument, 0, NULL, NULL, true,
            "list the instances that would run, run nothing"),
-    OPTION("counters", optional_argument, 0, "=EVENT,...", NULL, false,
-           "hardware and software counters (the default set without =)"),
+    OPTION("counters", optional_argument, 0, "=EVENT,...", NULL, true,
+           "counters per M, summed and per operation: without =, the default set "
+           "(PAPI hardware events where usable, perf software events, TSC); "
+           "mnbench counters lists what this machine has"),
+    OPTION("multiplex", no_argument, 0, NULL, "off", true,
+           "with --counters: PAPI time-shares more events than hardware counters "
+           "(the counts become scaled estimates)"),
     OPTION("help", no_argument, 'h', NULL, NULL, true, "this text"),
     OPTION("version", no_argument, 0, NULL, NULL, true, "mnbench's version"),
 
@@ -89,25 +96,29 @@ const mnb_flag mnb_flags[] = {
             stack_size, MNB_V_SIZE, false, 16384, INT64_C(1) << 30, NULL,
             "sizes 16K to 1G, with an optional K, M or G suffix"),
     SETTING("placement", "POLICY", "compact", "MN_PLACEMENT", true,
-            "where Ps run: compact (P i on the i-th allowed CPU) or none (unpinned); "
-            "scatter, numa:LIST, cpus:LIST come with topology; repeat to sweep",
+            "where Ps run: compact, scatter, numa:LIST, cpus:LIST (0-3,8 or 0-3+8), "
+            "likwid domains (S0, M0:0-3, S0@S1), none (unpinned); then ,smt=auto|off|on; "
+            "one policy per flag, repeat to sweep (mnbench topo shows the plan)",
             placement, MNB_V_EXPR, true, 0, 0, NULL, "one placement policy per flag"),
-    SETTING("topology", "FILE|SYNTH", "the machine", "MN_TOPOLOGY", false,
-            "plan on an hwloc XML file or synthetic description; repeat to sweep",
+    SETTING("topology", "T", "machine", "MN_TOPOLOGY", true,
+            "synthetic:DESC or xml:FILE: for mnbench topo only (a run needs the real "
+            "machine); one per flag",
             topology, MNB_V_EXPR, true, 0, 0, NULL, "one topology per flag"),
-    SETTING("mem", "POLICY,...", "local", "MN_MEM", false,
-            "memory policy: local, interleave, node:N, firsttouch",
+    SETTING("mem", "POLICY,...", "local", "MN_MEM", true,
+            "memory policy: local (P structures and stacks on the P's NUMA node), "
+            "interleave, node:N, firsttouch",
             mem, MNB_V_EXPR, false, 0, 0, NULL, "local, interleave, node:N, firsttouch"),
-    SETTING("steal", "hier,random", "hier", "MN_STEAL", false,
-            "victim order when stealing",
+    SETTING("steal", "hier,random", "hier", "MN_STEAL", true,
+            "victim order when stealing: nearest tier first (hier) or random",
             steal, MNB_V_WORD, false, 0, 0, steal_words, "hier, random"),
-    SETTING("timeslice", "D,...", "off", "MN_TIMESLICE", false,
+    SETTING("timeslice", "D,...", "10ms", "MN_TIMESLICE", true,
             "time slice before preemption (0 or off: none)",
             timeslice, MNB_V_DURATION, false, 0, DAY_NS, NULL,
             "durations with a unit (ns, us, ms, s), or off"),
-    SETTING("preempt", "MODE,...", NULL, "MN_PREEMPT", false, "preemption mode",
-            preempt, MNB_V_EXPR, false, 0, 0, NULL, "a preemption mode"),
-    SETTING("syscall-handoff", "D,...", "off", "MN_SYSCALL_HANDOFF", false,
+    SETTING("preempt", "MODE,...", "signal", "MN_PREEMPT", true,
+            "how a slice's end is enforced: signal, cooperative, off",
+            preempt, MNB_V_WORD, false, 0, 0, preempt_words, "signal, cooperative, off"),
+    SETTING("syscall-handoff", "D,...", "20us", "MN_SYSCALL_HANDOFF", true,
             "hand a P off after a G spent D in a system call (0 or off: never)",
             syscall_handoff, MNB_V_DURATION, false, 0, DAY_NS, NULL,
             "durations with a unit (ns, us, ms, s), or off"),
@@ -119,7 +130,13 @@ _Static_assert(sizeof mnb_flags / sizeof mnb_flags[0] <= MNB_MAX_FLAGS,
 
 /* Subcommands DESIGN.md names that have not landed: refused by name. */
 static const char *const later_commands[] = {
-    "topo", "counters", "compare", "plot", "report", "stress", NULL,
+    "stress", NULL,
+};
+
+/* Subcommands main() dispatches before parsing: here only when an option
+ * came first (getopt moved it out of the way). */
+static const char *const reader_commands[] = {
+    "compare", "plot", "report", NULL,
 };
 
 #define FLAG_VAL(f) (256 + (f))
@@ -251,12 +268,24 @@ void mnb_usage(FILE *out)
 {
     fputs("Usage: mnbench [run] [BENCH...] [options]\n"
           "       mnbench list [BENCH]\n"
+          "       mnbench counters\n"
+          "       mnbench topo [--topology T] [--placement P] [--procs N] [--format text|json]\n"
+          "       mnbench plot [--out DIR] RESULTS_DIR...\n"
+          "       mnbench compare [--by SETTING] [--alpha A] [--format F] RESULTS_DIR...\n"
+          "       mnbench report [--out DIR] [--no-plots] RESULTS_DIR...\n"
           "\n"
           "Runs the benchmarks of the mnsched runtime (no BENCH: the default\n"
           "suite below) over every combination of the swept values, one fresh\n"
           "runtime per combination, and writes run.json and summary.csv to\n"
           "DIR/<UTC stamp>-<host>-<label>/. `list` shows the benchmarks, their\n"
-          "parameters and metrics.\n"
+          "parameters and metrics. `topo` prints the machine and the placement\n"
+          "plan: each P's CPU, core, NUMA node, package and steal tiers.\n"
+          "`counters` says what --counters can count on this machine, and why\n"
+          "not the rest. `plot` draws a run's figures with gnuplot into\n"
+          "RESULTS_DIR/plots/ (PNG and SVG); `compare` tables runs, or the\n"
+          "configurations of runs by a setting, with medians, 95% CIs, changes\n"
+          "and Mann-Whitney U p-values; `report` writes report.html and\n"
+          "report.md. Each has --help.\n"
           "\nOptions:\n", out);
     for (int f = 0; f < mnb_nflags; f++)
         if (mnb_flags[f].kind == MNB_V_NONE)
@@ -365,6 +394,7 @@ void mnb_cli_parse(int argc, char **argv, mnb_opts *o)
             mnb_usage_error("--%s: the mechanism is not available yet; allowed: %s",
                             mnb_flags[f].name, available_settings());
         run_options = true;
+        o->given[f] = true;
         if (strcmp(mnb_flags[f].name, "param") == 0)
             param_option(o, optarg);
         else if (mnb_flags[f].kind != MNB_V_NONE)
@@ -375,6 +405,12 @@ void mnb_cli_parse(int argc, char **argv, mnb_opts *o)
     positionals(o, argc - optind, argv + optind);
     if (o->cmd == MNB_CMD_LIST && run_options)
         mnb_usage_error("list takes no options; allowed: mnbench list [BENCH]");
+    for (f = 0; o->cmd == MNB_CMD_TOPO && f < mnb_nflags; f++)
+        if (o->given[f] && strcmp(mnb_flags[f].name, "topology") != 0 &&
+            strcmp(mnb_flags[f].name, "placement") != 0 &&
+            strcmp(mnb_flags[f].name, "procs") != 0 && strcmp(mnb_flags[f].name, "format") != 0)
+            mnb_usage_error("topo --%s: not a topo option; allowed: --topology, --placement, "
+                            "--procs, --format", mnb_flags[f].name);
 }
 
 static void harness_option(mnb_opts *o, const mnb_flag *fl, const char *arg)
@@ -399,6 +435,13 @@ static void harness_option(mnb_opts *o, const mnb_flag *fl, const char *arg)
         o->quiet = true;
     } else if (strcmp(n, "dry-run") == 0) {
         o->dry_run = true;
+    } else if (strcmp(n, "counters") == 0) {
+        if (arg && *arg == '\0')
+            mnb_usage_error("--counters=: empty list; allowed: --counters alone (the "
+                            "default set) or --counters=NAME,NAME");
+        mnb_counters_option(arg);
+    } else if (strcmp(n, "multiplex") == 0) {
+        mnb_counters_set_multiplex();
     } else if (strcmp(n, "format") == 0) {
         static const char *const fmts[] = { "text", "csv", "json" };
         for (int i = 0; i < 3; i++)
@@ -549,16 +592,30 @@ static void positionals(mnb_opts *o, int argc, char **argv)
         o->nnames = argc - 1;
         return;
     }
+    /* main() runs a bare `mnbench counters` before parsing anything. */
+    if (argc > 0 && strcmp(argv[0], "counters") == 0)
+        mnb_usage_error("counters takes no options or arguments; allowed: mnbench counters");
+    if (argc > 0 && strcmp(argv[0], "topo") == 0) {
+        o->cmd = MNB_CMD_TOPO;
+        if (argc > 1)
+            mnb_usage_error("topo %s: no arguments; allowed: mnbench topo [--topology T] "
+                            "[--placement P] [--procs N] [--format text|json]", argv[1]);
+        return;
+    }
+    for (int i = 0; argc > 0 && reader_commands[i]; i++)
+        if (strcmp(argv[0], reader_commands[i]) == 0)
+            mnb_usage_error("%s: the subcommand goes first; allowed: mnbench %s [options] "
+                            "RESULTS_DIR... (mnbench %s --help)", argv[0], argv[0], argv[0]);
     for (int i = 0; argc > 0 && later_commands[i]; i++)
         if (strcmp(argv[0], later_commands[i]) == 0)
-            mnb_usage_error("subcommand '%s' is not available yet; allowed: run, list",
-                            argv[0]);
+            mnb_usage_error("subcommand '%s' is not available yet; allowed: run, list, topo, "
+                            "counters, plot, compare, report", argv[0]);
     if (argc > 0 && strcmp(argv[0], "run") == 0) {
         argv++;
         argc--;
     } else if (argc > 0 && !mnb_bench_find(argv[0])) {
-        mnb_usage_error("unknown subcommand or benchmark '%s'; allowed: run, list, %s",
-                        argv[0], mnb_bench_names());
+        mnb_usage_error("unknown subcommand or benchmark '%s'; allowed: run, list, topo, "
+                        "counters, plot, compare, report, %s", argv[0], mnb_bench_names());
     }
     for (int i = 0; i < argc; i++) {
         if (!mnb_bench_find(argv[i]))

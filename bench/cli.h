@@ -4,6 +4,8 @@
  * Grammar (DESIGN.md, "The command line"):
  *   mnbench [run] [BENCH...] [options]     run (no BENCH: the default suite)
  *   mnbench list [BENCH]                   what exists, or one in detail
+ *   mnbench topo [--topology T] [--placement P] [--procs N] [--format F]
+ *                                          the machine and the placement plan
  * A runtime setting takes a comma list of values to sweep (--procs 1,2),
  * except those whose values contain commas of their own (--placement):
  * those take one value and are repeated to sweep.
@@ -72,7 +74,7 @@ typedef struct mnb_flag {
 extern const mnb_flag mnb_flags[];
 extern const int mnb_nflags;
 
-typedef enum { MNB_CMD_RUN, MNB_CMD_LIST } mnb_cmd;   /* --help, --version exit at once */
+typedef enum { MNB_CMD_RUN, MNB_CMD_LIST, MNB_CMD_TOPO } mnb_cmd;   /* --help, --version exit at once */
 typedef enum { MNB_FMT_TEXT, MNB_FMT_CSV, MNB_FMT_JSON } mnb_format;
 
 /* --param NAME=V,V: the values stay text until a benchmark's parameter
@@ -91,6 +93,7 @@ typedef struct mnb_opts {
     mnb_param_arg *params;
     int nparams;
     mnb_list set[MNB_MAX_FLAGS];/* per flag index: the setting's sweep (n = 0: not given) */
+    bool given[MNB_MAX_FLAGS];  /* per flag index: on the command line */
     int64_t warmup, reps, min_time_ns;
     bool interleave, quiet, dry_run;
     mnb_format format;

@@ -1,6 +1,7 @@
 /* console.c - stdout reporters: `list`, and the run's results as an
  * aligned text table (units chosen per row), CSV or JSON rows. */
 #include "console.h"
+#include "counters.h"
 #include "results.h"
 
 #include <inttypes.h>
@@ -210,6 +211,69 @@ static void latency_line(table *t, const mnb_row *r)
                                    c[3], c[4], unit });
 }
 
+/* One counter row. "ns/op" and "ns/rep" rescale like times; the rest
+ * print as they are. */
+static void counter_line(table *t, const mnb_conf *c, const mnb_cfigure *f)
+{
+    const mnb_stats *st = &f->stats;
+    const char *slash = strchr(f->unit, '/'), *base;
+    char n[32], med[32], lo[32], hi[32], ci[80], mn[32], mx[32], cv[32], unit[64], bu[16];
+    double k = 1;
+
+    if (slash && (size_t)(slash - f->unit) < sizeof bu) {
+        snprintf(bu, sizeof bu, "%.*s", (int)(slash - f->unit), f->unit);
+        k = unit_scale(bu, st->median, &base);
+        snprintf(unit, sizeof unit, "%s%s", base, slash);
+    } else {
+        snprintf(unit, sizeof unit, "%s", f->unit);
+    }
+    snprintf(n, sizeof n, "%zu", st->n);
+    fmt_num(med, sizeof med, st->median * k);
+    fmt_num(lo, sizeof lo, st->ci_lo * k);
+    fmt_num(hi, sizeof hi, st->ci_hi * k);
+    snprintf(ci, sizeof ci, isnan(st->ci_lo) ? "-" : "[%s, %s]", lo, hi);
+    fmt_num(mn, sizeof mn, st->min * k);
+    fmt_num(mx, sizeof mx, st->max * k);
+    if (isfinite(st->cv))
+        snprintf(cv, sizeof cv, "%.1f%%", 100 * st->cv);
+    else
+        snprintf(cv, sizeof cv, "-");
+    table_add(t, (const char *[]){ c->name, f->name, f->source, n, med, ci, mn, mx, cv,
+                                   unit });
+}
+
+/* The counters table, one row per configuration and figure; false when
+ * there are none. */
+static bool report_counters(FILE *out, const mnb_plan *p)
+{
+    table t = { .ncols = 10, .right = { [3] = 1, 1, 1, 1, 1, 1 } };
+    const mnb_cfigure *f;
+    const double *ops;
+    bool per_op, any_rep = false, any_op = false;
+
+    table_add(&t, (const char *[]){ "instance", "counter", "source", "reps", "median",
+                                    "95% CI", "min", "max", "CV", "unit" });
+    for (int i = 0; i < p->n; i++) {
+        int n = mnb_counters_of(&p->confs[i], &f, &per_op, &ops);
+        for (int k = 0; k < n; k++)
+            counter_line(&t, &p->confs[i], &f[k]);
+        any_rep |= n > 0 && !per_op;
+        any_op |= n > 0 && per_op;
+    }
+    if (t.nrows == 1) {
+        table_free(&t);
+        return false;
+    }
+    table_print(out, &t);
+    fprintf(out, "Counters: summed over the Ms (tsc: elapsed ticks, not per M); %s.\n",
+            !any_rep ? "per operation (/op)" :
+            any_op ? "per operation (/op), or per repetition (/rep) where a benchmark does "
+                     "not report its operation count" :
+                     "per repetition (/rep): the benchmark does not report its operation "
+                     "count");
+    return true;
+}
+
 static void report_text(FILE *out, const mnb_plan *p, bool interrupted)
 {
     table s = { .ncols = 9, .right = { [2] = 1, 1, 1, 1, 1, 1 } };
@@ -223,10 +287,16 @@ static void report_text(FILE *out, const mnb_plan *p, bool interrupted)
                                     "p99.9", "max", "unit" });
     for (int i = 0; i < n; i++)
         (rows[i].latency ? latency_line : sample_line)(rows[i].latency ? &l : &s, &rows[i]);
+    bool shown = s.nrows > 1;
+
     if (s.nrows > 1)
         table_print(out, &s);
+    if (mnb_counters_enabled()) {
+        fputs(shown ? "\n" : "", out);
+        shown |= report_counters(out, p);
+    }
     if (l.nrows > 1) {
-        fputs(s.nrows > 1 ? "\n" : "", out);
+        fputs(shown ? "\n" : "", out);
         table_print(out, &l);
     }
     fputs("95% CI: the median's, from order statistics; - for fewer than 6 reps.\n", out);

@@ -9,11 +9,16 @@
 
 #include "bench.h"
 #include "cli.h"
+#include "compare.h"
 #include "console.h"
+#include "counters.h"
 #include "machine.h"
 #include "plan.h"
+#include "plot.h"
+#include "report.h"
 #include "results.h"
 #include "runner.h"
+#include "topo.h"
 #include "warn.h"
 
 static int cmd_list(const mnb_opts *o)
@@ -110,6 +115,7 @@ static int cmd_run(const mnb_opts *o)
 
     /* 1. Everything that can be refused, refused before writing. */
     mnb_plan_build(o, false, &plan);
+    mnb_counters_setup();
     if (o->dry_run) {
         for (int i = 0; i < plan.n; i++)
             puts(plan.confs[i].name);
@@ -121,6 +127,7 @@ static int cmd_run(const mnb_opts *o)
     mnb_plan_alloc(&plan);
     info.context = mnb_machine_context();
     warn_machine(&plan);
+    mnb_counters_announce();
     mnb_sigint_install();
     info.start = time(NULL);
     run_label(o, &plan, label, sizeof label);
@@ -134,6 +141,7 @@ static int cmd_run(const mnb_opts *o)
     }
     rc = finish(o, &info, &plan, folder, rc);
     json_decref(info.context);
+    mnb_counters_free();
     mnb_plan_free(&plan);
     free(folder);
     return rc;
@@ -143,6 +151,20 @@ int main(int argc, char **argv)
 {
     mnb_opts o;
 
+    /* Readers of run folders: their own options (compare.h, plot.h, report.h). */
+    if (argc > 1 && strcmp(argv[1], "compare") == 0)
+        return mnb_compare_cmd(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "plot") == 0)
+        return mnb_plot_cmd(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return mnb_report_cmd(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "counters") == 0) {
+        if (argc > 2)
+            mnb_usage_error("counters %s: no arguments; allowed: mnbench counters", argv[2]);
+        return mnb_counters_cmd(stdout);
+    }
     mnb_cli_parse(argc, argv, &o);
+    if (o.cmd == MNB_CMD_TOPO)
+        return mnb_topo_cmd(&o);
     return o.cmd == MNB_CMD_LIST ? cmd_list(&o) : cmd_run(&o);
 }

@@ -1,6 +1,7 @@
 /* results.c - run.json and summary.csv, the run's folder, and the
  * summary rows the console reporters share (formats in results.h). */
 #include "results.h"
+#include "counters.h"
 #include "machine.h"
 #include "warn.h"
 
@@ -210,9 +211,65 @@ static json_t *summary_json(const mnb_metric *m, const mnb_row *r)
     return s;
 }
 
+/* --- counters in run.json ------------------------------------------------- */
+
+static json_t *doubles_json(const double *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, mnb_json_real(v[i]));
+    return a;
+}
+
+/* A counter's statistics, in the shape of a sample summary. */
+static json_t *cfigure_summary_json(const mnb_cfigure *f)
+{
+    const mnb_stats *st = &f->stats;
+    json_t *s = json_pack("{s:s, s:s, s:s, s:I}", "kind", "sample", "unit", f->unit,
+                          "better", f->better == MNB_HIGHER ? "higher" : "lower",
+                          "n", (json_int_t)st->n);
+    const struct { const char *k; double v; } v[] = {
+        { "min", st->min }, { "mean", st->mean }, { "stddev", st->stddev }, { "cv", st->cv },
+        { "max", st->max }, { "median", st->median }, { "p90", st->p90 }, { "p99", st->p99 },
+    };
+
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        json_object_set_new(s, v[i].k, mnb_json_real(v[i].v));
+    json_object_set_new(s, "ci95", ci_json(st));
+    return s;
+}
+
+/* A configuration's counters: the operation counts, and per figure its
+ * source, unit, totals over the Ms, the figures per op (or rep) and
+ * their statistics. NULL when counters are off. */
+static json_t *counters_conf_json(const mnb_conf *c)
+{
+    const mnb_cfigure *f;
+    const double *ops;
+    bool per_op;
+    int n = mnb_counters_of(c, &f, &per_op, &ops);
+    size_t reps = n > 0 ? f[0].n : 0;
+    json_t *figs = json_object();
+
+    if (n == 0)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        json_object_set_new(figs, f[i].name,
+                            json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}",
+                                      "source", f[i].source, "unit", f[i].unit,
+                                      "per_m", f[i].per_m,
+                                      "totals", doubles_json(f[i].totals, f[i].n),
+                                      "samples", doubles_json(f[i].samples, f[i].n),
+                                      "summary", cfigure_summary_json(&f[i])));
+    return json_pack("{s:s, s:o, s:o}", "per", per_op ? "op" : "rep",
+                     "ops", doubles_json(ops, reps), "figures", figs);
+}
+
 static json_t *conf_json(const mnb_conf *c, const mnb_row *rows)
 {
     json_t *samples = json_object(), *lats = json_object(), *sums = json_object();
+    json_t *o, *ctr;
 
     for (int m = 0; m < c->bench->nmetrics; m++) {
         const mnb_metric *mt = &c->bench->metrics[m];
@@ -222,7 +279,7 @@ static json_t *conf_json(const mnb_conf *c, const mnb_row *rows)
             json_object_set_new(samples, mt->name, series_json(&c->samples[m]));
         json_object_set_new(sums, mt->name, summary_json(mt, &rows[m]));
     }
-    return json_pack("{s:o, s:s, s:o, s:o, s:i, s:I, s:o, s:o, s:o, s:o}",
+    o = json_pack("{s:o, s:s, s:o, s:o, s:i, s:I, s:o, s:o, s:o, s:o}",
                      "name", mnb_json_string(c->name),
                      "benchmark", c->bench->name,
                      "settings", settings_json(c),
@@ -233,6 +290,9 @@ static json_t *conf_json(const mnb_conf *c, const mnb_row *rows)
                      "samples", samples,
                      "latencies", lats,
                      "summaries", sums);
+    if ((ctr = counters_conf_json(c)))
+        json_object_set_new(o, "counters", ctr);
+    return o;
 }
 
 static json_t *iso_time(time_t t)
@@ -265,7 +325,7 @@ static json_t *run_context(const mnb_run_info *info)
 
 json_t *mnb_run_json(const mnb_run_info *info, const mnb_plan *p)
 {
-    json_t *confs = json_array();
+    json_t *confs = json_array(), *doc, *ctr;
     mnb_row *rows;
     int k = 0;
 
@@ -275,7 +335,7 @@ json_t *mnb_run_json(const mnb_run_info *info, const mnb_plan *p)
         k += p->confs[i].bench->nmetrics;
     }
     free(rows);
-    return json_pack("{s:s, s:b, s:o, s:{s:I, s:I, s:I, s:b}, s:o}",
+    doc = json_pack("{s:s, s:b, s:o, s:{s:I, s:I, s:I, s:b}, s:o}",
                      "schema", MNB_SCHEMA,
                      "interrupted", info->interrupted,
                      "context", run_context(info),
@@ -284,6 +344,11 @@ json_t *mnb_run_json(const mnb_run_info *info, const mnb_plan *p)
                      "min_time_ns", (json_int_t)info->o->min_time_ns,
                      "interleave", info->o->interleave,
                      "configurations", confs);
+    /* What the counters are and where they come from; run.json readers
+     * that do not know them skip both this and configurations[].counters. */
+    if ((ctr = mnb_counters_info_json()))
+        json_object_set_new(doc, "counters", ctr);
+    return doc;
 }
 
 /* --- summary rows as CSV and JSON ------------------------------------------ */
@@ -369,31 +434,70 @@ static void csv_header(FILE *f, json_t *settings, const char *const *pcols, int 
     fputs(",metric,unit,kind,better", f);
     for (size_t i = 0; i < sizeof num_cols / sizeof num_cols[0]; i++)
         fprintf(f, ",%s", num_cols[i]);
+    /* With --counters: where each figure came from (empty for the
+     * benchmark's own metrics). */
+    if (mnb_counters_enabled())
+        fputs(",source", f);
     fputc('\n', f);
 }
 
-static void csv_row(FILE *f, const mnb_row *r, json_t *keys, const char *const *pcols, int np)
+/* name, benchmark, settings and parameter columns of configuration c. */
+static void csv_conf_fields(FILE *f, const mnb_conf *c, json_t *keys,
+                            const char *const *pcols, int np)
 {
-    json_t *s = settings_json(r->conf), *pj = params_json(r->conf), *v;
-    const double nums[] = { r->n, r->median, r->ci_lo, r->ci_hi, r->min, r->max,
-                            r->mean, r->stddev, r->cv, r->p99 };
+    json_t *s = settings_json(c), *pj = params_json(c), *v;
     const char *key;
 
-    csv_field(f, r->conf->name, false);
-    csv_field(f, r->conf->bench->name, true);
+    csv_field(f, c->name, false);
+    csv_field(f, c->bench->name, true);
     json_object_foreach(keys, key, v)
         csv_scalar(f, json_object_get(s, key));
     for (int i = 0; i < np; i++)
         csv_scalar(f, json_object_get(pj, pcols[i]));
+    json_decref(s);
+    json_decref(pj);
+}
+
+static void csv_row(FILE *f, const mnb_row *r, json_t *keys, const char *const *pcols, int np)
+{
+    const double nums[] = { r->n, r->median, r->ci_lo, r->ci_hi, r->min, r->max,
+                            r->mean, r->stddev, r->cv, r->p99 };
+
+    csv_conf_fields(f, r->conf, keys, pcols, np);
     csv_field(f, r->metric->name, true);
     csv_field(f, r->metric->unit, true);
     csv_field(f, r->latency ? "latency" : "sample", true);
     csv_field(f, r->metric->better == MNB_HIGHER ? "higher" : "lower", true);
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         csv_num(f, nums[i]);
+    if (mnb_counters_enabled())
+        csv_field(f, NULL, true);
     fputc('\n', f);
-    json_decref(s);
-    json_decref(pj);
+}
+
+/* Counter rows: kind "counter", the figure's statistics, its source. */
+static void csv_counter_rows(FILE *f, const mnb_conf *c, json_t *keys,
+                             const char *const *pcols, int np)
+{
+    const mnb_cfigure *fg;
+    const double *ops;
+    bool per_op;
+    int n = mnb_counters_of(c, &fg, &per_op, &ops);
+
+    for (int i = 0; i < n; i++) {
+        const mnb_stats *st = &fg[i].stats;
+        const double nums[] = { (double)st->n, st->median, st->ci_lo, st->ci_hi, st->min,
+                                st->max, st->mean, st->stddev, st->cv, st->p99 };
+        csv_conf_fields(f, c, keys, pcols, np);
+        csv_field(f, fg[i].name, true);
+        csv_field(f, fg[i].unit, true);
+        csv_field(f, "counter", true);
+        csv_field(f, fg[i].better == MNB_HIGHER ? "higher" : "lower", true);
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+            csv_num(f, nums[k]);
+        csv_field(f, fg[i].source, true);
+        fputc('\n', f);
+    }
 }
 
 void mnb_csv_write(FILE *f, const mnb_plan *p)
@@ -407,8 +511,35 @@ void mnb_csv_write(FILE *f, const mnb_plan *p)
     nrows = mnb_rows(p, &rows);
     for (int r = 0; r < nrows; r++)
         csv_row(f, &rows[r], keys, pcols, np);
+    for (int i = 0; i < p->n; i++)
+        csv_counter_rows(f, &p->confs[i], keys, pcols, np);
     free(rows);
     json_decref(keys);
+}
+
+/* Counter rows, as in summary.csv: kind "counter", with their source. */
+static void counter_rows_json(json_t *a, const mnb_conf *c)
+{
+    const mnb_cfigure *fg;
+    const double *ops;
+    bool per_op;
+    int n = mnb_counters_of(c, &fg, &per_op, &ops);
+
+    for (int i = 0; i < n; i++) {
+        const mnb_stats *st = &fg[i].stats;
+        const double nums[] = { (double)st->n, st->median, st->ci_lo, st->ci_hi, st->min,
+                                st->max, st->mean, st->stddev, st->cv, st->p99 };
+        json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s}",
+                              "name", mnb_json_string(c->name),
+                              "benchmark", c->bench->name,
+                              "settings", settings_json(c), "params", params_json(c),
+                              "metric", fg[i].name, "unit", fg[i].unit, "kind", "counter",
+                              "better", fg[i].better == MNB_HIGHER ? "higher" : "lower",
+                              "source", fg[i].source);
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+            json_object_set_new(o, num_cols[k], mnb_json_real(nums[k]));
+        json_array_append_new(a, o);
+    }
 }
 
 json_t *mnb_rows_json(const mnb_plan *p)
@@ -434,6 +565,8 @@ json_t *mnb_rows_json(const mnb_plan *p)
         json_array_append_new(a, o);
     }
     free(rows);
+    for (int i = 0; i < p->n; i++)
+        counter_rows_json(a, &p->confs[i]);
     return a;
 }
 

@@ -1,6 +1,7 @@
 /* runner.c - runs a plan's configurations in fresh runtimes, repetition
  * by repetition (lifecycle in runner.h), with Ctrl-C and a progress line. */
 #include "runner.h"
+#include "counters.h"
 
 #include <errno.h>
 #include <math.h>
@@ -168,9 +169,11 @@ static bool run_rep(session *s, bool warm)
     s->ctx.fail = NULL;
     for (int m = 0; m < b->nmetrics; m++)
         s->ctx.pending[m] = NAN;
+    mnb_counters_rep_begin();
     t0 = mnb_now_ns();
     rc = b->rep(&s->ctx);
     dt = mnb_now_ns() - t0;
+    mnb_counters_rep_end(c, !warm && rc == 0);
     if (rc != 0) {
         snprintf(what, sizeof what, "%s repetition %d failed",
                  warm ? "warm-up" : "measured", c->reps_done + 1);
@@ -225,7 +228,13 @@ static int run_session(mnb_plan *p, int i, const mnb_opts *o, bool one_rep)
     s.ctx.pending = calloc((size_t)c->bench->nmetrics + 1, sizeof *s.ctx.pending);
     atomic_flag_clear(&s.ctx.lock);
     run.cur = i;
+    if (mnb_counters_enabled()) {
+        /* Each M opens its counters on its own thread and keeps them. */
+        cfg.on_m_start = mnb_counters_m_start;
+        cfg.on_m_stop = mnb_counters_m_stop;
+    }
     rc = mn_run(&cfg, session_main, &s);
+    mnb_counters_session_end();
     free(s.ctx.pending);
     free(s.ctx.fail);
     if (rc == 0)
@@ -323,4 +332,5 @@ void mnb_summarise(mnb_plan *p)
                 mnb_stats_compute(c->samples[m].v, c->samples[m].n, &c->stats[m]);
         }
     }
+    mnb_counters_summarise(p);
 }

@@ -22,6 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,15 +37,15 @@ typedef struct mn_g mn_g;             /* opaque: a G (coroutine) */
 /* Runtime configuration. Strings are as on the mnbench command line. */
 typedef struct mn_config {
     int nprocs;                 /* Ps; 0 = every CPU the placement allows (MN_PROCS) */
-    const char *placement;      /* "compact", "none", ... (MN_PLACEMENT) */
-    const char *topology;       /* NULL = the real machine (MN_TOPOLOGY) */
-    const char *mem_policy;     /* "local", ... (MN_MEM) */
-    const char *steal_policy;   /* "hier", "random" (MN_STEAL) */
+    const char *placement;      /* "compact", "scatter", ... (MN_PLACEMENT; mnsched/topo.h) */
+    const char *topology;       /* NULL = the real machine (MN_TOPOLOGY; runs refuse others) */
+    const char *mem_policy;     /* "local" (default), "interleave", "node:N", "firsttouch" (MN_MEM) */
+    const char *steal_policy;   /* "hier" (default: nearest tier first), "random" (MN_STEAL) */
     const char *queue;          /* "fifo" (default) or "lifo" (MN_QUEUE) */
     size_t stack_size;          /* usable bytes per G stack (MN_STACK_SIZE, default 64K) */
     uint64_t timeslice_ns;      /* 0 = off (MN_TIMESLICE) */
     const char *preempt_mode;   /* (MN_PREEMPT) */
-    uint64_t syscall_handoff_ns;/* 0 = off (MN_SYSCALL_HANDOFF) */
+    uint64_t syscall_handoff_ns;/* retake a P after this long in a system call; 0 = never (MN_SYSCALL_HANDOFF, 20us) */
     const char *stack_guard;    /* "auto", "madvise", "mprotect", "canary" (MN_STACK_GUARD) */
     int max_threads;            /* bound on Ms (MN_MAX_THREADS) */
     /* Called on each M's own thread when it starts and before it exits. */
@@ -73,6 +76,40 @@ int   mn_nprocs(void);
 uint64_t mn_self_id(void);
 
 const char *mn_strerror(int err);
+
+/* System calls. Around a call that may block, mn_syscall_enter/exit let
+ * the runtime hand this G's P to another M when the call lasts longer than
+ * MN_SYSCALL_HANDOFF (default 20us). The wrappers below do it for you,
+ * preserve errno, and retry with the time left when a runtime signal
+ * (SIGURG) interrupted them; other signals' EINTR is returned. */
+void    mn_syscall_enter(void);
+void    mn_syscall_exit(void);
+ssize_t mn_read(int fd, void *buf, size_t n);
+ssize_t mn_write(int fd, const void *buf, size_t n);
+int     mn_accept(int fd, struct sockaddr *addr, socklen_t *len);
+int     mn_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+int     mn_nanosleep(const struct timespec *req, struct timespec *rem);
+
+/* Parks the G on its P's timer heap for ns nanoseconds (no thread sleeps). */
+void    mn_sleep_ns(uint64_t ns);
+
+/* Cooperative preemption check: yields if this G's time slice has run out
+ * (MN_TIMESLICE). Cheap enough for inner loops: one load when nothing is
+ * pending. In signal mode (MN_PREEMPT=signal, the default) a G in the main
+ * program's code is preempted without it. */
+void    mn_preempt_point(void);
+
+/* Stop the world: every other P stops at a safe point (idle Ps and Ps
+ * whose G is in a system call included) and the calling G runs alone
+ * until mn_start_the_world. Returns how long stopping took, in ns. One
+ * stop at a time: a second caller waits for the first to start the world. */
+uint64_t mn_stop_the_world(void);
+void     mn_start_the_world(void);
+
+/* runtime.LockOSThread: the G runs only on the current M, and that M runs
+ * only this G; while the G waits, the M gives its P to another M. */
+void    mn_lock_thread(void);
+void    mn_unlock_thread(void);
 
 /* The floor a yield is compared with: n switches between two contexts with
  * the runtime's own switch (same save set, push/pop + jmp, contexts reused)
@@ -128,6 +165,7 @@ void mn_chan_free(mn_chan_t *c);
 /* Per-P counters, cheap enough to leave on. Callable from any thread while
  * the runtime runs; figures are read without stopping the Ps. */
 #define MN_MAX_PROCS 256
+#define MN_STEAL_TIERS 6
 typedef struct mn_p_stats {
     uint64_t g_run;             /* Gs switched to */
     uint64_t g_spawned;
@@ -137,10 +175,18 @@ typedef struct mn_p_stats {
     uint64_t parks;             /* times this P's M went to sleep */
     uint64_t wakes;             /* times this P woke another M */
     uint64_t global_takes;      /* Gs taken from the global queue */
+    uint64_t handoffs;          /* times sysmon took this P from an M in a system call */
+    uint64_t preempts;          /* slices that ran out and were enforced */
+    uint64_t async_preempts;    /* ... of which by signal */
+    /* stolen_in by the victim's distance tier (mnsched/topo.h): same
+     * core, same L2, same L3, same NUMA node, same package, the rest. */
+    uint64_t stolen_tier[MN_STEAL_TIERS];
 } mn_p_stats;
 
 typedef struct mn_sched_stats {
     int nprocs;
+    uint64_t timeslice_ns;      /* in force: 0 when preemption is off */
+    const char *preempt_mode;   /* in force: "signal", "cooperative" or "off" */
     uint64_t threads;           /* Ms created since mn_run began */
     mn_p_stats p[MN_MAX_PROCS];
 } mn_sched_stats;

@@ -83,6 +83,7 @@ static int block(mn_chan_t *c, mn_waitq *q, void *elem)
 
 int mn_chan_send(mn_chan_t *c, const void *elem)
 {
+    mn_preempt_point();
     mn__spin_lock(&c->lock);
     if (c->closed) {
         mn__spin_unlock(&c->lock);
@@ -107,6 +108,7 @@ int mn_chan_send(mn_chan_t *c, const void *elem)
 
 int mn_chan_recv(mn_chan_t *c, void *elem)
 {
+    mn_preempt_point();
     mn__spin_lock(&c->lock);
     if (c->count > 0) {
         memcpy(elem, slot(c, 0), c->elem_size);

@@ -131,20 +131,19 @@ static void env_str(const char *var, const char **out)
         *out = s;
 }
 
-/* A setting whose mechanism has not landed is refused, not ignored. */
-static int not_yet(mn_config *cfg, const char *what, const char *val, const char *allowed)
-{
-    return fail(cfg, "%s=%s: not available yet in this version; allowed: %s", what, val, allowed);
-}
-
 int mn_config_default(mn_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->placement = "compact";
+    cfg->mem_policy = "local";
+    cfg->steal_policy = "hier";
     cfg->queue = "fifo";
     cfg->stack_size = 64u << 10;
     cfg->stack_guard = "auto";
     cfg->max_threads = 10000;
+    cfg->syscall_handoff_ns = 20000;
+    cfg->timeslice_ns = 10000000;
+    cfg->preempt_mode = "signal";
     int err;
     if ((err = env_int(cfg, "MN_PROCS", 0, MN_MAX_PROCS, &cfg->nprocs)) ||
         (err = env_size(cfg, "MN_STACK_SIZE", &cfg->stack_size)) ||
@@ -152,11 +151,8 @@ int mn_config_default(mn_config *cfg)
         (err = env_duration(cfg, "MN_SYSCALL_HANDOFF", &cfg->syscall_handoff_ns)) ||
         (err = env_int(cfg, "MN_MAX_THREADS", 1, 1000000, &cfg->max_threads)))
         return err;
-    /* Named with the value as given: mn_config_check only sees numbers. */
-    if (cfg->timeslice_ns)
-        return not_yet(cfg, "MN_TIMESLICE", getenv("MN_TIMESLICE"), "0, off");
-    if (cfg->syscall_handoff_ns)
-        return not_yet(cfg, "MN_SYSCALL_HANDOFF", getenv("MN_SYSCALL_HANDOFF"), "0, off");
+    if (cfg->timeslice_ns && cfg->timeslice_ns < 100000)
+        return fail(cfg, "MN_TIMESLICE=%s: expected at least 100us, or 0/off", getenv("MN_TIMESLICE"));
     env_str("MN_PLACEMENT", &cfg->placement);
     env_str("MN_TOPOLOGY", &cfg->topology);
     env_str("MN_MEM", &cfg->mem_policy);
@@ -169,8 +165,6 @@ int mn_config_default(mn_config *cfg)
         uint64_t ns;
         if (mn__parse_duration(trace, &ns))
             return fail(cfg, "MN_SCHEDTRACE=%s: expected a duration with a unit (ns, us, ms, s), or 0/off", trace);
-        if (ns)
-            return fail(cfg, "MN_SCHEDTRACE=%s: not available yet (schedtrace lands with the syscall issue); allowed: off", trace);
     }
     return mn_config_check(cfg);
 }
@@ -180,38 +174,22 @@ int mn_config_check(mn_config *cfg)
     cfg->error[0] = 0;
     if (cfg->nprocs < 0 || cfg->nprocs > MN_MAX_PROCS)
         return fail(cfg, "MN_PROCS=%d: expected 0 (every allowed CPU) to %d", cfg->nprocs, MN_MAX_PROCS);
-    const char *pl = cfg->placement ? cfg->placement : "compact";
-    if (strcmp(pl, "compact") && strcmp(pl, "none")) {
-        if (!strcmp(pl, "scatter") || !strncmp(pl, "numa:", 5) || !strncmp(pl, "cpus:", 5))
-            return not_yet(cfg, "MN_PLACEMENT", pl, "compact, none");
-        return fail(cfg, "MN_PLACEMENT=%s: unknown placement; allowed: compact, scatter, numa:<list>, cpus:<list>, none", pl);
-    }
-    int cpus[CPU_SETSIZE];
-    int ncpu = mn__allowed_cpus(cpus, CPU_SETSIZE);
-    if (ncpu <= 0)
-        return fail(cfg, "cannot read the CPU affinity mask");
-    if (strcmp(pl, "none") && cfg->nprocs > ncpu)
-        return fail(cfg, "MN_PROCS=%d: more Ps than the %d allowed CPUs with pinning on; "
-                         "use MN_PLACEMENT=none to oversubscribe", cfg->nprocs, ncpu);
-    if (cfg->topology && *cfg->topology)
-        return not_yet(cfg, "MN_TOPOLOGY", cfg->topology, "(unset: the real machine)");
-    if (cfg->mem_policy && *cfg->mem_policy)
-        return not_yet(cfg, "MN_MEM", cfg->mem_policy, "(unset)");
-    if (cfg->steal_policy && *cfg->steal_policy)
-        return not_yet(cfg, "MN_STEAL", cfg->steal_policy, "(unset: random victims)");
+    /* Topology, placement (the plan on the real machine: CPUs and nodes it
+     * lacks, more Ps than CPUs with pinning on), MN_MEM, MN_STEAL. */
+    int err = mn__topo_check(cfg);
+    if (err)
+        return err;
     const char *q = cfg->queue ? cfg->queue : "fifo";
     if (strcmp(q, "fifo") && strcmp(q, "lifo"))
         return fail(cfg, "MN_QUEUE=%s: unknown queue discipline; allowed: fifo, lifo", q);
     if (cfg->stack_size < MN_STACK_MIN || cfg->stack_size > MN_STACK_MAX)
         return fail(cfg, "MN_STACK_SIZE=%zu: expected 16K to 1G", cfg->stack_size);
-    if (cfg->timeslice_ns)
-        return fail(cfg, "timeslice %lluns: not available yet in this version; allowed: 0, off",
+    const char *pm = cfg->preempt_mode ? cfg->preempt_mode : "signal";
+    if (strcmp(pm, "signal") && strcmp(pm, "cooperative") && strcmp(pm, "off"))
+        return fail(cfg, "MN_PREEMPT=%s: allowed: signal, cooperative, off", pm);
+    if (cfg->timeslice_ns && cfg->timeslice_ns < 100000)
+        return fail(cfg, "MN_TIMESLICE=%lluns: expected at least 100us, or 0/off",
                     (unsigned long long)cfg->timeslice_ns);
-    if (cfg->preempt_mode && *cfg->preempt_mode && strcmp(cfg->preempt_mode, "off"))
-        return not_yet(cfg, "MN_PREEMPT", cfg->preempt_mode, "off");
-    if (cfg->syscall_handoff_ns)
-        return fail(cfg, "syscall handoff %lluns: not available yet in this version; allowed: 0, off",
-                    (unsigned long long)cfg->syscall_handoff_ns);
     const char *gd = cfg->stack_guard ? cfg->stack_guard : "auto";
     if (strcmp(gd, "auto") && strcmp(gd, "madvise") && strcmp(gd, "mprotect") && strcmp(gd, "canary"))
         return fail(cfg, "MN_STACK_GUARD=%s: allowed: auto, madvise, mprotect, canary", gd);

@@ -185,6 +185,7 @@ mn_g *mn__g_new(mn_p *p, unsigned flags)
     g->ret = NULL;
     g->done = false;
     g->joiner = NULL;
+    g->lockedm = NULL;
     mn__g_setstatus(g, MN_G_IDLE, MN_G_RUNNABLE);
     MN_STAT_INC(p->st.g_spawned);
     return g;
@@ -204,6 +205,8 @@ int mn_spawn(void (*fn)(void *), void *arg)
     g->arg = arg;
     mn__runq_put(p, g, true);
     mn__wakep_maybe();
+    if (MN_UNLIKELY(atomic_load_explicit(&p->attn, memory_order_relaxed) & MN_ATTN_PREEMPT))
+        mn_preempt_point();
     return 0;
 }
 
@@ -288,6 +291,7 @@ void mn__g_exit_finish(mn_m *m, mn_g *g)
     mn__tsan_fiber_destroy(g->stack->tsan_fiber);
     g->stack->tsan_fiber = mn__tsan_fiber_create();
 #endif
+    mn__asan_unpoison(g->stack->lo, g->stack->size);   /* frames that never returned */
     mn__stack_put(m->p, g->stack);
     g->stack = NULL;
     if (!(g->flags & MN_G_JOINABLE)) {
@@ -309,6 +313,10 @@ void mn_exit(void *ret)
         mn__throw("mn_exit: not called from a G");
     mn_g *g = m->curg;
     g->ret = ret;
+    if (m->lockedg == g) {      /* a locked G's death unlocks its M */
+        m->lockedg = NULL;
+        g->lockedm = NULL;
+    }
     if (g->flags & MN_G_MAIN)
         mn__runtime_stop();
     mn__stack_check(g);

@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include "mnsched.h"
+#include "mnsched/topo.h"
 
 #define MN_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define MN_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -94,6 +96,7 @@ typedef struct mn_stack {
     enum mn_guard guard;        /* how overflow is caught for this stack */
     void *tsan_fiber;           /* one TSan fiber per stack, not per G */
     unsigned vg_id;             /* Valgrind's stack id */
+    int pool;                   /* the memory pool (NUMA node) it is bound to */
 } mn_stack;
 
 /* ---- G ------------------------------------------------------------------
@@ -141,6 +144,8 @@ struct mn_g {
     /* sanitizers */
     void *asan_fake;
     void *tsan_fiber;
+    mn_m *lockedm;              /* mn_lock_thread: the only M that runs it */
+    uint64_t syscall_enter;     /* for the syscall benchmark: when it last entered */
 };
 
 void mn__g_setstatus(mn_g *g, unsigned from, unsigned to);
@@ -155,23 +160,36 @@ void  mn__g_exit_finish(mn_m *m, mn_g *g); /* on g0, after a G's last switch */
 #define MN_GCACHE_MAX 64
 #define MN_SCACHE_MAX 16
 
-enum mn_pstatus { MN_P_IDLE, MN_P_RUNNING };
+/* P states: IDLE on the idle list, owned by no M; RUNNING owned by p->m;
+ * SYSCALL: p->m is in a system call and still owns it, until either it
+ * comes back (CAS SYSCALL -> RUNNING) or sysmon retakes it (CAS SYSCALL ->
+ * RUNNING, then hands it to another M). Whoever wins the CAS owns the P. */
+enum mn_pstatus { MN_P_IDLE, MN_P_RUNNING, MN_P_SYSCALL, MN_P_STOPPED };
+/* STOPPED: held by a stop-the-world (stw.c); no M runs it until the world starts. */
 
 /* Bits of p->attn: why the owner must leave the yield fast path. */
 #define MN_ATTN_STEAL 0x1u   /* a thief asked for the yield slot's G */
 #define MN_ATTN_STOP  0x2u   /* the runtime is stopping */
+#define MN_ATTN_PREEMPT 0x4u /* sysmon: the slice p->preempt_slice ran out */
+#define MN_ATTN_STW   0x8u   /* stop the world: give this P up at the next chance */
 
 typedef struct mn_p_counters {
     _Atomic uint64_t g_run, g_spawned, g_exited, stolen_in, stolen_out,
-                     steal_attempts, parks, wakes, global_takes;
+                     steal_attempts, parks, wakes, global_takes,
+                     handoffs, preempts, async_preempts;
+    _Atomic uint64_t stolen_tier[MN_STEAL_TIERS]; /* stolen_in by the victim's tier */
 } mn_p_counters;
 
 struct mn_p {
     int id;
     int cpu;                    /* OS CPU to pin to, -1 = unpinned */
     atomic_uint status;         /* enum mn_pstatus; seq_cst (the inbox handshake) */
-    mn_m *m;                    /* the M that owns it; under sched.lock when idle */
+    _Atomic(mn_m *) m;          /* the M that owns it; its owner writes, sysmon and STW read */
     mn_p *link;                 /* idle list, under sched.lock */
+    _Atomic uint64_t syscall_when; /* when p->m entered its system call; its M writes */
+    _Atomic uint64_t slice_start;  /* when the current slice began (TSC ns); the owner writes */
+    _Atomic uint64_t preempt_slice;/* the slice a MN_ATTN_PREEMPT request is for; sysmon writes */
+    atomic_uint syscall_seq;    /* bumped at each system call entry: sysmon's generation */
     uint32_t schedtick;         /* Only the owner P writes. */
     uint64_t rand;              /* Only the owner P uses it. */
     uint64_t goid_next, goid_end;
@@ -194,11 +212,28 @@ struct mn_p {
     mn_stack *sfree;
     int nsfree;
 
+    /* Timers (timer.c): a binary heap under timer_lock; any P may run
+     * another's due timers. timer_next: the earliest deadline, or
+     * UINT64_MAX, written under the lock, read without it. */
+    MN_ALIGNED mn_spin timer_lock;
+    struct mn_timer *timers;
+    int ntimers, timers_cap;
+    _Atomic uint64_t timer_next;
+
+    /* Placement (topo.c's plan): written by sched_init, read-only after.
+     * The victims, nearest tier first and by id within a tier: tier t is
+     * victims[tier_end[t - 1] .. tier_end[t]). */
+    MN_ALIGNED int mem_pool;    /* memory pool (NUMA node) of this P's stacks */
+    bool steal_hier;            /* MN_STEAL=hier: nearest tier first */
+    uint16_t tier_end[MN_STEAL_TIERS];
+    uint8_t tier_of[MN_MAX_PROCS];    /* by P id: its tier as this P's victim */
+    uint8_t victims[MN_MAX_PROCS];
+
     MN_ALIGNED mn_p_counters st;
 };
 
 /* ---- M ------------------------------------------------------------------ */
-enum mn_after { MN_AFTER_NONE, MN_AFTER_UNLOCK, MN_AFTER_EXIT, MN_AFTER_RUNQ };
+enum mn_after { MN_AFTER_NONE, MN_AFTER_UNLOCK, MN_AFTER_EXIT, MN_AFTER_RUNQ, MN_AFTER_SEND };
 
 struct mn_m {
     int id;
@@ -220,6 +255,12 @@ struct mn_m {
     void *altstack;
     stack_t old_altstack;       /* restored when the M leaves */
     bool is_main_thread;
+    mn_g *lockedg;              /* mn_lock_thread: the only G this M runs */
+    bool in_syscall;            /* between mn_syscall_enter and _exit */
+    pid_t tid;                  /* for sched_setaffinity from sysmon */
+    atomic_int unpinned;        /* mn__m_unpin ran: acquirep must rebind */
+    atomic_uint sigs;           /* runtime signals seen (SIGURG): wrappers retry on EINTR */
+    atomic_int preempt_pending; /* a SIGURG is on its way: at most one per M */
 };
 
 /* The current M, read through an accessor the compiler cannot cache across
@@ -244,6 +285,7 @@ typedef struct mn_sched {
     atomic_int npidle;          /* seq_cst: the spinning handshake */
     atomic_int nmspinning;      /* seq_cst: the spinning handshake */
     mn_m *midle;                /* idle Ms, under the sched lock */
+    int nmidle;                 /* under the sched lock */
     mn_m *allm;
     int nm;
     atomic_uint_least64_t threads_created;
@@ -254,8 +296,12 @@ typedef struct mn_sched {
     bool lifo;                  /* MN_QUEUE=lifo: the owner pops at the tail */
     bool pin;                   /* placement != none */
     size_t stack_size;
+    uint64_t handoff_ns;        /* MN_SYSCALL_HANDOFF; 0 = never retake */
+    uint64_t timeslice_ns;      /* MN_TIMESLICE; 0 = no slices */
+    int preempt;                /* MN_PREEMPT_*: how a slice's end is enforced */
     enum mn_guard guard;
     int max_threads;
+    cpu_set_t allowed;          /* the process's affinity mask at mn_run */
     mn_config cfg;
 } mn_sched;
 
@@ -266,6 +312,49 @@ void  mn__g_main(void *unused);
 mn_g *mn__g_new(mn_p *p, unsigned flags);          /* Only the owner P calls this. */
 void  mn__send(mn_p *target, mn_g *g);             /* queue g on another P's inbox */
 void  mn__runtime_stop(void);
+
+/* Ms and Ps across files (proc.c). */
+void  mn__startm(mn_p *p, bool spinning);
+void  mn__handoffp(mn_p *p);          /* p has no M: give it to one if there is work */
+void  mn__acquirep(mn_m *m, mn_p *p);
+mn_p *mn__pidleget(mn_p *want);       /* sched lock must be held. */
+void  mn__pidleput(mn_p *p);          /* sched lock must be held. */
+void  mn__notewakeup(mn_m *m);
+void  mn__m_unpin(mn_m *m);           /* any thread: let a P-less M run anywhere */
+uint64_t mn__nanotime(void);
+
+/* preempt.c */
+enum { MN_PREEMPT_OFF, MN_PREEMPT_COOP, MN_PREEMPT_SIGNAL };
+extern uint64_t mn__tsc0, mn__ns0, mn__tsc_mult;
+void  mn__clock_init(void);
+/* CLOCK_MONOTONIC's ns from the TSC: ~9 ns instead of ~18. */
+static inline uint64_t mn__fastns(void)
+{
+    uint64_t d = __builtin_ia32_rdtsc() - mn__tsc0;
+    return mn__ns0 + (uint64_t)(((unsigned __int128)d * mn__tsc_mult) >> 32);
+}
+void  mn__sigurg_install(void);
+void  mn__preempt_request(mn_p *p, uint64_t slice_start);  /* sysmon */
+bool  mn__preempt_take(mn_p *p);      /* Only the owner P calls this. */
+void  mn__preempt_yield(mn_m *m);     /* proc.c: yield, a new slice for the next G */
+bool  mn__async_preempt_available(void);
+extern _Atomic uint64_t mn__sysmon_deadline;
+
+/* stw.c */
+extern atomic_int mn__stw_active;      /* a stop-the-world is stopping or holds Ps */
+extern _Atomic(mn_p *) mn__stw_owner;
+bool  mn__stw_take(mn_p *p);          /* the caller owns p: hand it to the STW; false if none */
+
+/* sysmon.c */
+int   mn__sysmon_start(void);
+void  mn__sysmon_stop(void);
+void  mn__sysmon_poke(uint64_t deadline);   /* wake sysmon if deadline is earlier */
+
+/* timer.c */
+struct mn_timer { uint64_t when; mn_g *g; };
+bool  mn__timers_run(mn_p *p, uint64_t now); /* readies due Gs; true if any */
+uint64_t mn__timers_next_all(void);         /* earliest deadline over every P */
+void  mn__timers_free(mn_p *p);
 void  mn__ready(mn_g *g);                 /* WAITING -> RUNNABLE, on the caller's P */
 void  mn__park(mn_spin *unlock);          /* RUNNING -> WAITING; unlock after the switch */
 void  mn__after_switch_slow(mn_m *m);
@@ -293,6 +382,7 @@ void  mn__globrunq_put(mn_g *g);                   /* sched lock must be held. *
 void  mn__globrunq_putbatch(mn_g *head, mn_g *tail, int n); /* sched lock must be held. */
 mn_g *mn__globrunq_get(mn_p *p, int max);          /* sched lock must be held. */
 mn_g *mn__inbox_get(mn_p *p);                      /* Only the owner P calls this. */
+unsigned mn__runq_len(mn_p *p);                    /* Any P may call this: a snapshot. */
 
 /* ---- stacks (stack.c) ---------------------------------------------------- */
 int   mn__stack_init(size_t size, enum mn_guard guard);
@@ -310,5 +400,26 @@ void  mn__stack_counts(size_t *allocated, size_t *cached);
 int   mn__parse_size(const char *s, size_t *out);
 int   mn__parse_duration(const char *s, uint64_t *out_ns);
 int   mn__allowed_cpus(int *cpus, int max);
+
+/* ---- topology (topo.c) --------------------------------------------------
+ * The planner is pure: hwloc topology + allowed CPUs + placement + nprocs
+ * in, a plan out (mnsched/topo.h); the rest serves one run of the real
+ * machine: mn__topo_start before any M starts, mn__topo_stop after they
+ * all ended, the others in between from any thread. */
+struct hwloc_topology;
+struct hwloc_bitmap_s;
+int   mn__topo_plan(struct hwloc_topology *topo, const struct hwloc_bitmap_s *allowed,
+                    const char *placement, int nprocs, mn_topo_plan_t *out);
+bool  mn__topo_is_real(const char *topology);     /* NULL, "" or "machine" */
+int   mn__topo_check(mn_config *cfg);             /* topology, placement, MN_MEM, MN_STEAL */
+int   mn__topo_start(const mn_config *cfg, mn_topo_plan_t *plan);
+void  mn__topo_stop(void);
+int   mn__topo_pool(const mn_topo_plan_t *plan, int p); /* memory pool of P p */
+int   mn__topo_npools(void);
+void  mn__topo_setup_p(mn_p *p, const mn_topo_plan_t *plan, int i); /* CPU, pool, victims */
+int   mn__topo_bind_cpu(int cpu);                 /* the calling thread, to OS CPU cpu */
+void *mn__topo_alloc(size_t len, int pool);       /* page-aligned, on the pool's node(s) */
+void  mn__topo_free(void *addr, size_t len);
+void  mn__topo_membind(void *addr, size_t len, int pool); /* before the first touch */
 
 #endif

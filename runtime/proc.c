@@ -72,10 +72,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "internal.h"
 #include "sanitize.h"
 
 #define MN_SPIN_NS 50000        /* how long a spinning M polls before parking */
+#define MN_TIMER_SPIN_NS 250000 /* ... or longer, up to this, for its own timer */
 /* pauses between two looks at the queues while polling: the two vCPUs
  * here may be SMT siblings, and a tighter loop slows the one doing the
  * work (cross-P handoff measured: 1 pause ~470 ns, 10 ~440, 100 ~880). */
@@ -84,7 +86,7 @@
 mn_sched mn__sched;
 __thread mn_m *mn__tls_m __attribute__((tls_model("initial-exec")));
 
-static mn_g *findrunnable(mn_m *m);
+static mn_g *findrunnable(mn_m *m, bool *inherit);
 
 /* ---- the switch protocol --------------------------------------------------- */
 
@@ -114,6 +116,15 @@ void mn__after_switch_slow(mn_m *m)
     case MN_AFTER_RUNQ:
         mn__runq_put(m->p, arg, false);
         break;
+    case MN_AFTER_SEND: {
+        /* A G back from a system call with no P for it: ahead of the ring
+         * of the P it came from (its home, if it may not move). */
+        mn_g *g = arg;
+        mn_p *to = (g->flags & MN_G_NOMIGRATE) ? g->home :
+                   m->lastp ? m->lastp : mn__sched.allp[0];
+        mn__send(to, g);
+        break;
+    }
     case MN_AFTER_NONE:
         break;
     }
@@ -139,6 +150,31 @@ static void prepare(mn_p *p, mn_g *g)
     g->sp = mn__ctx_init(s->lo + s->size, mn__g_main, NULL);
 }
 
+static inline void run_g(mn_m *m, mn_g *from, mn_g *g);
+
+/* A new time slice on p (not for a runnext G: it inherits the slice).
+ * Tells sysmon only when this is its earliest deadline, or it is awake. */
+static inline void start_slice(mn_p *p)
+{
+    uint64_t ts = mn__sched.timeslice_ns;
+    if (!ts)
+        return;
+    uint64_t now = mn__fastns();
+    MN_STORE(p->slice_start, now);
+    uint64_t d = atomic_load_explicit(&mn__sysmon_deadline, memory_order_relaxed);
+    if (MN_UNLIKELY(d == 0 || now + ts < d))
+        mn__sysmon_poke(now + ts);
+}
+
+/* Makes g the running G of this M's P and switches to it from `from`;
+ * a new slice unless it inherits the current one. */
+static inline void run_g_slice(mn_m *m, mn_g *from, mn_g *g, bool inherit)
+{
+    if (!inherit)
+        start_slice(m->p);
+    run_g(m, from, g);
+}
+
 /* Makes g the running G of this M's P and switches to it from `from`. */
 static inline void run_g(mn_m *m, mn_g *from, mn_g *g)
 {
@@ -156,15 +192,15 @@ static void bind_cpu(mn_m *m, int cpu)
 {
     if (!mn__sched.pin || cpu < 0 || m->cpu == cpu)
         return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) == 0)
+    /* Through the real machine's hwloc topology (topo.c). */
+    if (mn__topo_bind_cpu(cpu) == 0)
         m->cpu = cpu;
 }
 
 static void acquirep(mn_m *m, mn_p *p)
 {
+    if (atomic_exchange_explicit(&m->unpinned, 0, memory_order_acquire))
+        m->cpu = -1;            /* float since its system call: bind again */
     m->p = p;
     p->m = m;
     atomic_store(&p->status, MN_P_RUNNING);
@@ -188,6 +224,10 @@ static void pidleput(mn_p *p)
     p->link = mn__sched.pidle;
     mn__sched.pidle = p;
     atomic_fetch_add(&mn__sched.npidle, 1);
+    /* Nobody runs an idle P's timers but sysmon. */
+    uint64_t tn = MN_LOAD(p->timer_next);
+    if (tn != UINT64_MAX)
+        mn__sysmon_poke(tn);
 }
 
 /* sched lock must be held. want = NULL takes any idle P. */
@@ -272,6 +312,7 @@ static void stopm(mn_m *m)
     }
     m->link = mn__sched.midle;
     mn__sched.midle = m;
+    mn__sched.nmidle++;
     pthread_mutex_unlock(&mn__sched.lock);
     if (m->lastp)
         MN_STAT_INC(m->lastp->st.parks);
@@ -295,8 +336,10 @@ static mn_m *midleget(mn_p *p)
             break;
         }
     mn_m *m = *mm;
-    if (m)
+    if (m) {
         *mm = m->link;
+        mn__sched.nmidle--;
+    }
     return m;
 }
 
@@ -324,14 +367,17 @@ static void startm(mn_p *p, bool spinning)
     mn_m *nm = midleget(p);
     if (!nm) {
         nm = allocm();
-        if (!nm || newm(nm, p, spinning)) {
-            pidleput(p);
-            pthread_mutex_unlock(&mn__sched.lock);
-            if (spinning)
-                atomic_fetch_sub(&mn__sched.nmspinning, 1);
-            fprintf(stderr, "mnsched: cannot start an M (MN_MAX_THREADS=%d)\n",
+        if (!nm) {
+            /* Every M is busy (Gs blocked in system calls hold theirs). */
+            fprintf(stderr, "mnsched: fatal: MN_MAX_THREADS=%d reached: every M is in use "
+                            "(Gs blocked in system calls each hold one); raise MN_MAX_THREADS\n",
                     mn__sched.max_threads);
-            return;
+            abort();
+        }
+        int err = newm(nm, p, spinning);
+        if (err) {
+            fprintf(stderr, "mnsched: fatal: cannot create an M thread: %s\n", strerror(-err));
+            abort();
         }
         pthread_mutex_unlock(&mn__sched.lock);
         return;
@@ -340,6 +386,54 @@ static void startm(mn_p *p, bool spinning)
     nm->nextp = p;
     pthread_mutex_unlock(&mn__sched.lock);
     notewakeup(nm);
+}
+
+void mn__startm(mn_p *p, bool spinning) { startm(p, spinning); }
+void mn__acquirep(mn_m *m, mn_p *p) { acquirep(m, p); }
+mn_p *mn__pidleget(mn_p *want) { return pidleget(want); }
+void mn__pidleput(mn_p *p) { pidleput(p); }
+void mn__notewakeup(mn_m *m) { notewakeup(m); }
+
+/* An M that gives up its P for a blocking system call need not sit on the
+ * P's CPU: pinned there, it would wait for the CPU's current M to be
+ * descheduled before it could even return from the call (measured: a 1 ms
+ * nanosleep loop reached 25% of its ideal rate beside a busy P). Let it
+ * run on any allowed CPU until it takes a P again. */
+void mn__m_unpin(mn_m *m)
+{
+    if (!mn__sched.pin || !m->tid)
+        return;
+    sched_setaffinity(m->tid, sizeof mn__sched.allowed, &mn__sched.allowed);
+    atomic_store_explicit(&m->unpinned, 1, memory_order_release);
+}
+
+static void publish_yieldslot(mn_p *p);
+
+/* p's owner is gone - into a system call that sysmon retook it from, or
+ * waiting as a locked M. The caller owns p now. Runs it on another M if it
+ * has work, else makes it idle (Go's handoffp). */
+void mn__handoffp(mn_p *p)
+{
+    p->m = NULL;
+    publish_yieldslot(p);
+    if (MN_UNLIKELY(atomic_load(&mn__stw_active)) && mn__stw_take(p))
+        return;
+    if (!mn__runq_empty(p) || atomic_load(&p->inbox_n) > 0 ||
+        atomic_load(&mn__sched.gq_size) > 0) {
+        startm(p, false);
+        return;
+    }
+    /* No work here: but if nobody spins or idles, someone must look for
+     * work elsewhere. */
+    int zero = 0;
+    if (atomic_load(&mn__sched.nmspinning) + atomic_load(&mn__sched.npidle) == 0 &&
+        atomic_compare_exchange_strong(&mn__sched.nmspinning, &zero, 1)) {
+        startm(p, true);
+        return;
+    }
+    pthread_mutex_lock(&mn__sched.lock);
+    pidleput(p);
+    pthread_mutex_unlock(&mn__sched.lock);
 }
 
 void mn__wakep(void)
@@ -415,8 +509,13 @@ static unsigned attend(mn_p *p)
 
 /* The next G from this P's own queues and, every 61st tick, the global
  * queue. Only the owner P calls this. */
-static mn_g *local_next(mn_p *p)
+static mn_g *local_next(mn_p *p, bool *inherit)
 {
+    *inherit = false;
+    /* Due timers first: only a P with timers reads the clock here. */
+    uint64_t tn = MN_LOAD(p->timer_next);
+    if (MN_UNLIKELY(tn != UINT64_MAX) && tn <= mn__nanotime())
+        mn__timers_run(p, mn__nanotime());
     if (MN_UNLIKELY(p->schedtick % 61 == 0) &&
         atomic_load_explicit(&mn__sched.gq_size, memory_order_relaxed) > 0) {
         pthread_mutex_lock(&mn__sched.lock);
@@ -426,8 +525,11 @@ static mn_g *local_next(mn_p *p)
             return g;
     }
     mn_g *g = MN_LOAD(p->runnext) ? mn__runq_get(p) : NULL;
-    if (!g)
-        g = mn__inbox_get(p);
+    if (g) {
+        *inherit = true;        /* runnext: a hand-off keeps the slice */
+        return g;
+    }
+    g = mn__inbox_get(p);
     if (!g)
         g = mn__runq_get(p);
     return g;
@@ -442,6 +544,16 @@ static bool local_empty(mn_p *p)
 
 /* ---- yield and park --------------------------------------------------------------- */
 
+/* g, unless it is locked to another M: then it goes back to runnext and
+ * the scheduler loop hands it to its M. */
+static mn_g *runnable_here(mn_m *m, mn_p *p, mn_g *g)
+{
+    if (MN_LIKELY(!g || !g->lockedm || g->lockedm == m))
+        return g;
+    mn__runq_put(p, g, true);
+    return NULL;
+}
+
 static void __attribute__((noinline)) yield_slow(mn_m *m, mn_p *p, mn_g *self)
 {
     if (attend(p) & MN_ATTN_STOP) {
@@ -450,18 +562,60 @@ static void __attribute__((noinline)) yield_slow(mn_m *m, mn_p *p, mn_g *self)
         mn__gogo(m, self, &m->g0, false);
         return;
     }
+    bool preempted = mn__preempt_take(p);
     publish_yieldslot(p);
-    mn_g *next = local_next(p);
+    bool inherit;
+    mn_g *next = local_next(p, &inherit);
     if (!next && atomic_load_explicit(&mn__sched.gq_size, memory_order_relaxed) > 0) {
         pthread_mutex_lock(&mn__sched.lock);
         next = mn__globrunq_get(p, 1);
         pthread_mutex_unlock(&mn__sched.lock);
     }
-    if (!next)
+    bool stw = atomic_load(&p->attn) & MN_ATTN_STW;
+    if (!next && !stw) {
+        if (preempted)
+            start_slice(p);     /* alone on the P: a fresh slice, no more requests */
         return;                 /* nothing else to run here: carry on */
+    }
+    if (MN_UNLIKELY(m->lockedg || stw) || !runnable_here(m, p, next)) {
+        /* A locked M runs only its G, a stopping world wants the P, and
+         * next may belong to another M: queue self (after the switch) and
+         * let g0 sort it out. */
+        if (next && (m->lockedg || stw))
+            mn__runq_put(p, next, true);
+        mn__g_setstatus(self, MN_G_RUNNING, MN_G_RUNNABLE);
+        m->after = MN_AFTER_RUNQ;
+        m->after_arg = self;
+        mn__gogo(m, self, &m->g0, false);
+        return;
+    }
     MN_STORE(p->yieldslot, self);
     mn__g_setstatus(self, MN_G_RUNNING, MN_G_RUNNABLE);
-    run_g(m, self, next);
+    run_g_slice(m, self, next, false);   /* a yield gives the next G a slice of its own */
+}
+
+/* The G's slice ran out (preempt.c): yield through the slow path, which
+ * starts a new slice for whoever runs next. */
+void mn__preempt_yield(mn_m *m)
+{
+    yield_slow(m, m->p, m->curg);
+}
+
+static void __attribute__((noinline)) preempt_coop(mn_m *m)
+{
+    mn_p *p = m->p;
+    if (mn__preempt_take(p)) {
+        /* still the slice sysmon meant: give way */
+        yield_slow(m, p, m->curg);
+    }
+}
+
+void mn_preempt_point(void)
+{
+    mn_m *m = mn__getm();
+    if (MN_UNLIKELY(m && m->p && m->curg && !(m->curg->flags & MN_G_SYSTEM) &&
+                    (atomic_load_explicit(&m->p->attn, memory_order_relaxed) & MN_ATTN_PREEMPT)))
+        preempt_coop(m);
 }
 
 void mn_yield(void)
@@ -474,8 +628,7 @@ void mn_yield(void)
     mn_g *next = MN_LOAD(p->yieldslot);
     /* The fast path: two Gs swapping through the private yield slot. */
     if (MN_LIKELY(next && !atomic_load_explicit(&p->attn, memory_order_relaxed) &&
-                  local_empty(p) && (p->schedtick % 61 != 0 ||
-                  !atomic_load_explicit(&mn__sched.gq_size, memory_order_relaxed)))) {
+                  local_empty(p) && p->schedtick % 61 != 0 && !m->lockedg)) {
         MN_STORE(p->yieldslot, self);
         mn__g_setstatus(self, MN_G_RUNNING, MN_G_RUNNABLE);
         run_g(m, self, next);
@@ -493,15 +646,18 @@ void mn__park(mn_spin *unlock)
     m->after = MN_AFTER_UNLOCK;
     m->after_arg = unlock;
     mn_g *next = NULL;
-    if (!(atomic_load_explicit(&p->attn, memory_order_relaxed) & MN_ATTN_STOP)) {
-        next = local_next(p);
+    bool inherit = false;
+    if (!(atomic_load_explicit(&p->attn, memory_order_relaxed) & (MN_ATTN_STOP | MN_ATTN_STW)) &&
+        !m->lockedg) {
+        next = local_next(p, &inherit);
         if (!next) {
             next = MN_LOAD(p->yieldslot);
             MN_STORE(p->yieldslot, NULL);
         }
+        next = runnable_here(m, p, next);
     }
     if (next)
-        run_g(m, self, next);
+        run_g_slice(m, self, next, inherit);
     else
         mn__gogo(m, self, &m->g0, false);
 }
@@ -529,24 +685,73 @@ static uint64_t rand_next(mn_p *p)
     return p->rand = x;
 }
 
+/* One attempt on victim v, of the given tier; what it took is counted
+ * under that tier. (The tier comes from the caller: reading v->id would
+ * pull in the line the victim's owner writes at every G it runs.) */
+static mn_g *steal_from(mn_p *p, mn_p *v, unsigned tier, bool last)
+{
+    MN_STAT_INC(p->st.steal_attempts);
+    uint64_t before = MN_LOAD(p->st.stolen_in);
+    mn_g *g = mn__runq_steal(p, v, last);
+    if (g) {
+        _Atomic uint64_t *t = &p->st.stolen_tier[tier];
+        MN_STORE(*t, MN_LOAD(*t) + MN_LOAD(p->st.stolen_in) - before);
+    } else if (last && MN_LOAD(v->yieldslot)) {
+        atomic_fetch_or(&v->attn, MN_ATTN_STEAL);
+    }
+    return g;
+}
+
+static unsigned gcd(unsigned a, unsigned b)
+{
+    while (b) {
+        unsigned t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* MN_STEAL=hier: the victims of p's nearest tier first (topo.c's plan:
+ * same core, L2, L3, NUMA node, package, the rest), each tier in a fresh
+ * random order (a random start and a random stride coprime with the
+ * tier's size). MN_STEAL=random: every other P from a random start. Four
+ * passes either way; runnext only on the last. */
 static mn_g *steal_work(mn_m *m, mn_p *p)
 {
     int n = mn__sched.nprocs;
     for (int pass = 0; pass < 4; pass++) {
         bool last = pass == 3;
-        int start = (int)(rand_next(p) % (uint64_t)n);
-        for (int i = 0; i < n; i++) {
-            mn_p *v = mn__sched.allp[(start + i) % n];
-            if (v == p)
+        if (!p->steal_hier) {
+            int start = (int)(rand_next(p) % (uint64_t)n);
+            for (int i = 0; i < n; i++) {
+                int id = (start + i) % n;
+                mn_p *v = mn__sched.allp[id];
+                if (v == p)
+                    continue;
+                if (atomic_load_explicit(&mn__sched.stopping, memory_order_relaxed))
+                    return NULL;
+                mn_g *g = steal_from(p, v, p->tier_of[id], last);
+                if (g)
+                    return g;
+            }
+            continue;
+        }
+        for (unsigned t = 0, lo = 0; t < MN_STEAL_TIERS; lo = p->tier_end[t++]) {
+            unsigned k = p->tier_end[t] - lo;
+            if (!k)
                 continue;
-            if (atomic_load_explicit(&mn__sched.stopping, memory_order_relaxed))
-                return NULL;
-            MN_STAT_INC(p->st.steal_attempts);
-            mn_g *g = mn__runq_steal(p, v, last);
-            if (g)
-                return g;
-            if (last && MN_LOAD(v->yieldslot))
-                atomic_fetch_or(&v->attn, MN_ATTN_STEAL);
+            uint64_t r = rand_next(p);
+            unsigned at = (unsigned)(r % k), stride = (unsigned)((r >> 32) % k) + 1;
+            while (gcd(stride, k) != 1)
+                stride--;
+            for (unsigned i = 0; i < k; i++, at = (at + stride) % k) {
+                if (atomic_load_explicit(&mn__sched.stopping, memory_order_relaxed))
+                    return NULL;
+                mn_g *g = steal_from(p, mn__sched.allp[p->victims[lo + at]], t, last);
+                if (g)
+                    return g;
+            }
         }
     }
     return NULL;
@@ -559,6 +764,40 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t mn__nanotime(void)
+{
+    return now_ns();
+}
+
+/* An idle M runs other Ps' due timers: their Gs come to p. */
+static bool steal_timers(mn_p *p)
+{
+    uint64_t now = 0;
+    bool any = false;
+    for (int i = 0; i < mn__sched.nprocs; i++) {
+        mn_p *q = mn__sched.allp[i];
+        uint64_t tn = MN_LOAD(q->timer_next);
+        if (tn == UINT64_MAX)
+            continue;
+        if (!now)
+            now = now_ns();
+        if (tn <= now)
+            any |= mn__timers_run(q, now);
+    }
+    return any;
+}
+
+/* How long an M out of work polls before parking: MN_SPIN_NS, or until
+ * its own next timer when that is due within MN_TIMER_SPIN_NS - parking
+ * and being woken by sysmon for it costs ~50 us of lateness here. */
+static uint64_t spin_until(mn_p *p, uint64_t now)
+{
+    uint64_t until = now + MN_SPIN_NS, tn = MN_LOAD(p->timer_next);
+    if (tn != UINT64_MAX && tn > until && tn - now <= MN_TIMER_SPIN_NS)
+        until = tn;
+    return until;
+}
+
 /* An M not allowed to spin still keeps its P a moment and watches its own
  * queues: a G readied for this P (a NOMIGRATE partner across a channel)
  * then costs no futex wake, which is ~30-50 us across CPUs on these VMs.
@@ -566,16 +805,22 @@ static uint64_t now_ns(void)
  * Returns true when work arrived. */
 static bool poll_local(mn_p *p)
 {
-    uint64_t until = now_ns() + MN_SPIN_NS;
+    uint64_t until = spin_until(p, now_ns());
     for (unsigned i = 1;; i++) {
         for (int k = 0; k < MN_POLL_PAUSES; k++)
             __builtin_ia32_pause();
         if (atomic_load_explicit(&p->inbox_n, memory_order_relaxed) || !mn__runq_empty(p) ||
             atomic_load_explicit(&mn__sched.gq_size, memory_order_relaxed) > 0 ||
-            atomic_load_explicit(&mn__sched.stopping, memory_order_relaxed))
+            atomic_load_explicit(&mn__sched.stopping, memory_order_relaxed) ||
+            (atomic_load_explicit(&p->attn, memory_order_relaxed) & MN_ATTN_STW))
             return true;
-        if (i % 8 == 0 && now_ns() >= until)
-            return false;
+        if (i % 8 == 0) {
+            uint64_t now = now_ns();
+            if (MN_LOAD(p->timer_next) <= now)
+                return true;    /* a due timer of our own */
+            if (now >= until)
+                return false;
+        }
     }
 }
 
@@ -604,8 +849,9 @@ static mn_p *recheck(void)
     return NULL;
 }
 
-static mn_g *findrunnable(mn_m *m)
+static mn_g *findrunnable(mn_m *m, bool *inherit)
 {
+    *inherit = false;
 top:
     if (atomic_load_explicit(&mn__sched.stopping, memory_order_acquire))
         return NULL;
@@ -616,7 +862,14 @@ top:
     mn_p *p = m->p;
     attend(p);
     publish_yieldslot(p);
-    mn_g *g = local_next(p);
+    if (MN_UNLIKELY(atomic_load_explicit(&p->attn, memory_order_relaxed) & MN_ATTN_STW)) {
+        atomic_fetch_and(&p->attn, ~MN_ATTN_STW);
+        releasep(m);
+        if (!mn__stw_take(p))       /* the world started meanwhile: keep it */
+            acquirep(m, p);
+        goto top;
+    }
+    mn_g *g = local_next(p, inherit);
     if (g)
         goto found;
     if (atomic_load_explicit(&mn__sched.gq_size, memory_order_relaxed) > 0) {
@@ -626,6 +879,8 @@ top:
         if (g)
             goto found;
     }
+    if (steal_timers(p))
+        goto top;
     /* Spinning handshake, step 1. */
     int busy = mn__sched.nprocs - atomic_load(&mn__sched.npidle);
     if (m->spinning || 2 * atomic_load(&mn__sched.nmspinning) < busy) {
@@ -639,18 +894,19 @@ top:
             if (g)
                 goto found;
             if (atomic_load(&p->inbox_n) || atomic_load(&mn__sched.gq_size) > 0 ||
-                atomic_load(&mn__sched.stopping))
+                atomic_load(&mn__sched.stopping) || (atomic_load(&p->attn) & MN_ATTN_STW))
                 break;          /* rare: let the top handle it */
             uint64_t now = now_ns();
             if (!until)
-                until = now + MN_SPIN_NS;
-            if (now >= until)
-                break;
+                until = spin_until(p, now);
+            if (now >= until || MN_LOAD(p->timer_next) <= now)
+                break;          /* a due timer: the top runs it */
             for (int k = 0; k < MN_POLL_PAUSES; k++)
                 __builtin_ia32_pause();
         }
         if (atomic_load(&p->inbox_n) || atomic_load(&mn__sched.gq_size) > 0 ||
-            atomic_load(&mn__sched.stopping))
+            atomic_load(&mn__sched.stopping) || MN_LOAD(p->timer_next) <= now_ns() ||
+            (atomic_load(&p->attn) & MN_ATTN_STW))
             goto top;
     } else if (poll_local(p)) {
         goto top;
@@ -688,13 +944,58 @@ found:
     return g;
 }
 
+/* A locked M whose G is not running gives its P away and sleeps until
+ * the G is picked by some M, which hands it a P (startlockedm). Returns
+ * false when the runtime stops. */
+static bool stoplockedm(mn_m *m)
+{
+    if (m->p) {
+        mn_p *p = releasep(m);
+        mn__handoffp(p);
+    }
+    /* load-acquire: pairs with notewakeup in startlockedm */
+    while (!atomic_load_explicit(&m->park, memory_order_acquire)) {
+        if (atomic_load(&mn__sched.stopping))
+            return false;
+        mn__futex_wait(&m->park, 0, NULL);
+    }
+    atomic_store_explicit(&m->park, 0, memory_order_relaxed);
+    mn_p *p = m->nextp;
+    m->nextp = NULL;
+    if (!p)
+        return false;
+    acquirep(m, p);
+    return true;
+}
+
+/* This M picked g, which is locked to another M: hand it our P. */
+static void startlockedm(mn_m *m, mn_g *g)
+{
+    mn_m *lm = g->lockedm;
+    mn_p *p = releasep(m);
+    lm->nextp = p;
+    notewakeup(lm);
+    /* findrunnable parks us: we have no P. */
+}
+
 static void schedule(mn_m *m)
 {
     for (;;) {
-        mn_g *g = findrunnable(m);
+        if (MN_UNLIKELY(m->lockedg)) {
+            if (!stoplockedm(m))
+                return;
+            run_g_slice(m, &m->g0, m->lockedg, false);
+            continue;
+        }
+        bool inherit;
+        mn_g *g = findrunnable(m, &inherit);
         if (!g)
             return;
-        run_g(m, &m->g0, g);
+        if (MN_UNLIKELY(g->lockedm && g->lockedm != m)) {
+            startlockedm(m, g);
+            continue;
+        }
+        run_g_slice(m, &m->g0, g, inherit);
     }
 }
 
@@ -704,6 +1005,7 @@ static void *m_main(void *arg)
 {
     mn_m *m = arg;
     mn__setm(m);
+    m->tid = gettid();
     g0_init(m);
     mn__altstack_enter(m);
     if (mn__sched.cfg.on_m_start)
@@ -735,6 +1037,9 @@ void mn__runtime_stop(void)
         m->nextp = NULL;
         notewakeup(m);
     }
+    for (mn_m *m = mn__sched.allm; m; m = m->all_next)
+        if (m->lockedg)
+            mn__futex_wake(&m->park, 1);    /* it sees stopping */
     pthread_mutex_unlock(&mn__sched.lock);
 }
 
@@ -750,28 +1055,33 @@ static int sched_init(const mn_config *cfg)
     pthread_mutex_init(&mn__sched.lock, NULL);
     mn__sched.cfg = *cfg;
     mn__sched.lifo = cfg->queue && !strcmp(cfg->queue, "lifo");
-    mn__sched.pin = !cfg->placement || strcmp(cfg->placement, "none");
     mn__sched.max_threads = cfg->max_threads;
     mn__sched.goid_gen = 1;
-    static int cpus[CPU_SETSIZE];
-    int ncpu = mn__allowed_cpus(cpus, CPU_SETSIZE);
-    if (ncpu <= 0)
-        return -EINVAL;
-    int n = cfg->nprocs ? cfg->nprocs : ncpu;
-    if (n > MN_MAX_PROCS)
-        n = MN_MAX_PROCS;
-    mn__sched.nprocs = n;
+    /* The plan on the real machine (topo.c): each P's CPU, memory pool
+     * and steal victims by tier. */
+    mn_topo_plan_t plan;
+    int err = mn__topo_start(cfg, &plan);
+    if (err)
+        return err;
+    int n = plan.nprocs;
+    mn__sched.pin = plan.pinned;
     mn__sched.allp = calloc((size_t)n, sizeof *mn__sched.allp);
-    if (!mn__sched.allp)
-        return -ENOMEM;
+    if (!mn__sched.allp) {
+        err = -ENOMEM;
+        goto done;
+    }
+    mn__sched.nprocs = n;
     for (int i = 0; i < n; i++) {
-        mn_p *p = aligned_alloc(MN_CACHELINE, (sizeof(mn_p) + MN_CACHELINE - 1) & ~(size_t)(MN_CACHELINE - 1));
-        if (!p)
-            return -ENOMEM;
+        /* On its node, page-aligned; zeroed (first touched) after binding. */
+        mn_p *p = mn__topo_alloc(sizeof *p, mn__topo_pool(&plan, i));
+        if (!p) {
+            err = -ENOMEM;
+            goto done;
+        }
         memset(p, 0, sizeof *p);
         p->id = i;
-        p->cpu = mn__sched.pin ? cpus[i % ncpu] : -1;
         p->rand = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
+        mn__topo_setup_p(p, &plan, i);
         mn__sched.allp[i] = p;
     }
     const char *gd = cfg->stack_guard ? cfg->stack_guard : "auto";
@@ -779,11 +1089,16 @@ static int sched_init(const mn_config *cfg)
                           !strcmp(gd, "mprotect") ? MN_GUARD_MPROTECT :
                           !strcmp(gd, "canary") ? MN_GUARD_CANARY : MN_GUARD_AUTO;
     mn__sched.stack_size = cfg->stack_size;
-    return mn__stack_init(cfg->stack_size, guard);
+    err = mn__stack_init(cfg->stack_size, guard);
+done:
+    mn_topo_plan_free(&plan);
+    return err;
 }
 
 static void sched_free(void)
 {
+    for (int i = 0; i < mn__sched.nprocs; i++)
+        mn__timers_free(mn__sched.allp[i]);
     for (mn_m *m = mn__sched.allm, *next; m; m = next) {
         next = m->all_next;
         free(m);
@@ -791,8 +1106,9 @@ static void sched_free(void)
     mn__stack_fini();
     mn__g_pools_free();
     for (int i = 0; i < mn__sched.nprocs; i++)
-        free(mn__sched.allp[i]);
+        mn__topo_free(mn__sched.allp[i], sizeof(mn_p));
     free(mn__sched.allp);
+    mn__topo_stop();
     pthread_mutex_destroy(&mn__sched.lock);
     memset(&mn__sched, 0, sizeof mn__sched);
 }
@@ -814,8 +1130,26 @@ int mn_run(const mn_config *cfgin, void (*main_fn)(void *), void *arg)
     sched_getaffinity(0, sizeof old_affinity, &old_affinity);
     if ((err = sched_init(&cfg)))
         goto fail_init;
+    mn__sched.handoff_ns = cfg.syscall_handoff_ns;
+    mn__clock_init();
+    mn__sched.timeslice_ns = cfg.timeslice_ns;
+    const char *pm = cfg.preempt_mode ? cfg.preempt_mode : "signal";
+    mn__sched.preempt = !strcmp(pm, "off") || !cfg.timeslice_ns ? MN_PREEMPT_OFF :
+                        !strcmp(pm, "cooperative") ? MN_PREEMPT_COOP : MN_PREEMPT_SIGNAL;
+#ifdef MN_SAN_TSAN
+    /* TSan holds signals back until its runtime runs: no async preemption. */
+    if (mn__sched.preempt == MN_PREEMPT_SIGNAL)
+        mn__sched.preempt = MN_PREEMPT_COOP;
+#endif
+    if (mn__sched.preempt == MN_PREEMPT_SIGNAL && !mn__async_preempt_available())
+        mn__sched.preempt = MN_PREEMPT_COOP;    /* not linked with runtime/mnsched.ld */
+    if (mn__sched.preempt == MN_PREEMPT_OFF)
+        mn__sched.timeslice_ns = 0;
+    for (int i = 0; i < mn__sched.nprocs; i++)
+        MN_STORE(mn__sched.allp[i]->timer_next, UINT64_MAX);
     if ((err = mn__sigsegv_install()))
         goto fail_init;
+    mn__sigurg_install();
 
     pthread_mutex_lock(&mn__sched.lock);
     mn_m *m0 = allocm();
@@ -825,6 +1159,8 @@ int mn_run(const mn_config *cfgin, void (*main_fn)(void *), void *arg)
         goto fail_m0;
     }
     m0->is_main_thread = true;
+    m0->tid = gettid();
+    mn__sched.allowed = old_affinity;
     mn__setm(m0);
     g0_init(m0);
     mn__altstack_enter(m0);
@@ -859,9 +1195,14 @@ int mn_run(const mn_config *cfgin, void (*main_fn)(void *), void *arg)
     }
     pthread_mutex_unlock(&mn__sched.lock);
 
+    if ((err = mn__sysmon_start())) {
+        mn__runtime_stop();
+        goto fail_threads;
+    }
     if (cfg.on_m_start)
         cfg.on_m_start(m0->id, cfg.hook_arg);
     schedule(m0);
+    mn__sysmon_stop();
     if (cfg.on_m_stop)
         cfg.on_m_stop(m0->id, cfg.hook_arg);
     err = 0;
@@ -896,6 +1237,9 @@ void mn_stats(mn_sched_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->nprocs = mn__sched.nprocs;
+    out->timeslice_ns = mn__sched.timeslice_ns;
+    out->preempt_mode = mn__sched.preempt == MN_PREEMPT_SIGNAL ? "signal" :
+                        mn__sched.preempt == MN_PREEMPT_COOP ? "cooperative" : "off";
     out->threads = atomic_load(&mn__sched.threads_created) + 1;
     for (int i = 0; i < mn__sched.nprocs && i < MN_MAX_PROCS; i++) {
         mn_p_counters *c = &mn__sched.allp[i]->st;
@@ -908,5 +1252,10 @@ void mn_stats(mn_sched_stats *out)
         s->parks = MN_LOAD(c->parks);
         s->wakes = MN_LOAD(c->wakes);
         s->global_takes = MN_LOAD(c->global_takes);
+        s->handoffs = MN_LOAD(c->handoffs);
+        s->preempts = MN_LOAD(c->preempts);
+        s->async_preempts = MN_LOAD(c->async_preempts);
+        for (int t = 0; t < MN_STEAL_TIERS; t++)
+            s->stolen_tier[t] = MN_LOAD(c->stolen_tier[t]);
     }
 }

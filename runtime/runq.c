@@ -49,6 +49,12 @@ bool mn__runq_empty(mn_p *p)
 
 /* The ring is full: move half of it and g to the global queue in one go.
  * Returns false when a thief got in first; the caller retries. */
+unsigned mn__runq_len(mn_p *p)
+{
+    uint64_t w = atomic_load_explicit(&p->runq_ht, memory_order_acquire);
+    return HT_SIZE(w) + (atomic_load_explicit(&p->runnext, memory_order_relaxed) ? 1 : 0);
+}
+
 static bool runq_put_slow(mn_p *p, mn_g *g, uint64_t w)
 {
     mn_g *batch[MN_RUNQ_SIZE / 2 + 1];

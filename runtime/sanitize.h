@@ -13,6 +13,7 @@
 
 #if defined(__SANITIZE_ADDRESS__) || defined(MN_ASAN)
 #define MN_SAN_ASAN 1
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #if defined(__SANITIZE_THREAD__) || defined(MN_TSAN)
@@ -68,6 +69,18 @@ static inline void *mn__tsan_current_fiber(void)
 #else
     return NULL;
 #endif
+}
+
+/* A stack that will be reused or unmapped may still carry the poisoned
+ * redzones of frames that never returned (a dead or dropped G): ASan does
+ * not clear them on munmap, and a later mapping at the same address would
+ * inherit them. */
+static inline void mn__asan_unpoison(void *lo, size_t size)
+{
+#ifdef MN_SAN_ASAN
+    __asan_unpoison_memory_region(lo, size);
+#endif
+    (void)lo; (void)size;
 }
 
 static inline unsigned mn__vg_register(char *lo, char *hi)

@@ -19,9 +19,14 @@
  *             exits; an overflow is reported then, not when it happens.
  *
  * Caches: each P keeps up to MN_SCACHE_MAX stacks; beyond that half go to
- * the shared pool, and an empty cache refills from it. A G spawned on one
- * P often exits on another, so without the pool one cache would drain and
- * the other grow.
+ * the pool of its NUMA node, and an empty cache refills from it. A G
+ * spawned on one P often exits on another, so without the pool one cache
+ * would drain and the other grow.
+ *
+ * NUMA: a new stack is bound (before its first touch) to the memory pool
+ * of the P where its G first runs (topo.c: the P's node under MN_MEM=local,
+ * one pool otherwise). A stack released on a P of another pool goes back
+ * to its own pool, never into that P's cache, so reuse stays local.
  */
 #include <errno.h>
 #include <signal.h>
@@ -40,10 +45,17 @@
 #define MN_CANARY 0x6d6e73636865642eULL    /* "mnsched." */
 #define MN_CANARY_WORDS 8
 
+/* One pool per memory pool of topo.c, each under its own lock. */
+typedef struct stack_pool {
+    MN_ALIGNED mn_spin lock;
+    mn_stack *head;
+    size_t n;
+} stack_pool;
+
 static struct {
-    mn_spin lock;
-    mn_stack *pool;             /* shared pool, under lock */
-    size_t npool;
+    mn_spin lock;               /* the list of every stack */
+    stack_pool *pools;
+    int npools;
     mn_stack *all;              /* every stack, under lock */
     size_t nall;
     size_t size;                /* usable size asked for */
@@ -59,8 +71,13 @@ int mn__stack_init(size_t size, enum mn_guard guard)
     st.page = (size_t)sysconf(_SC_PAGESIZE);
     st.size = (size + st.page - 1) & ~(st.page - 1);
     st.guard = guard;
-    st.pool = st.all = NULL;
-    st.npool = st.nall = 0;
+    st.all = NULL;
+    st.nall = 0;
+    st.npools = mn__topo_npools();
+    st.pools = aligned_alloc(MN_CACHELINE, (size_t)st.npools * sizeof *st.pools);
+    if (!st.pools)
+        return -ENOMEM;
+    memset(st.pools, 0, (size_t)st.npools * sizeof *st.pools);
     if (guard == MN_GUARD_AUTO || guard == MN_GUARD_MADVISE) {
         /* Probe once: does this kernel have MADV_GUARD_INSTALL? */
         char *p = mmap(NULL, 2 * st.page, PROT_READ | PROT_WRITE,
@@ -97,19 +114,21 @@ static void canary_write(mn_stack *s)
         w[i] = MN_CANARY;
 }
 
-/* Called with st.lock held. */
-static mn_stack *stack_map(void)
+static mn_stack *stack_map(int pool)
 {
     size_t map_size = st.page + st.size;
     char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (map == MAP_FAILED)
         return NULL;
+    mn__topo_membind(map, map_size, pool);
+    mn__spin_lock(&st.lock);
     enum mn_guard g = st.guard;
     if (g == MN_GUARD_MADVISE && madvise(map, st.page, MADV_GUARD_INSTALL))
         g = MN_GUARD_MPROTECT;
     if (g == MN_GUARD_MPROTECT && mprotect(map, st.page, PROT_NONE)) {
         if (errno != ENOMEM) {
+            mn__spin_unlock(&st.lock);
             munmap(map, map_size);
             return NULL;
         }
@@ -122,6 +141,7 @@ static mn_stack *stack_map(void)
     s->lo = map + st.page;
     s->size = (size_t)((char *)s - s->lo) & ~(size_t)15;
     s->guard = g;
+    s->pool = pool;
     s->next = NULL;
     s->tsan_fiber = mn__tsan_fiber_create();
     s->vg_id = mn__vg_register(s->lo, s->lo + s->size);
@@ -130,6 +150,7 @@ static mn_stack *stack_map(void)
     s->all_next = st.all;
     st.all = s;
     st.nall++;
+    mn__spin_unlock(&st.lock);
     return s;
 }
 
@@ -141,55 +162,73 @@ mn_stack *mn__stack_get(mn_p *p)
         p->nsfree--;
         return s;
     }
-    mn__spin_lock(&st.lock);
+    stack_pool *pool = &st.pools[p->mem_pool];
+    mn__spin_lock(&pool->lock);
     /* Refill half a cache from the pool, so the next gets are local. */
-    for (int i = 0; i < MN_SCACHE_MAX / 2 && st.pool; i++) {
-        mn_stack *t = st.pool;
-        st.pool = t->next;
-        st.npool--;
+    for (int i = 0; i < MN_SCACHE_MAX / 2 && pool->head; i++) {
+        mn_stack *t = pool->head;
+        pool->head = t->next;
+        pool->n--;
         t->next = p->sfree;
         p->sfree = t;
         p->nsfree++;
     }
+    mn__spin_unlock(&pool->lock);
     s = p->sfree;
-    if (s) {
-        p->sfree = s->next;
-        p->nsfree--;
-    } else {
-        s = stack_map();
-    }
-    mn__spin_unlock(&st.lock);
+    if (!s)
+        return stack_map(p->mem_pool);
+    p->sfree = s->next;
+    p->nsfree--;
     return s;
+}
+
+static void pool_put(stack_pool *pool, mn_stack *s)
+{
+    mn__spin_lock(&pool->lock);
+    s->next = pool->head;
+    pool->head = s;
+    pool->n++;
+    mn__spin_unlock(&pool->lock);
 }
 
 void mn__stack_put(mn_p *p, mn_stack *s)
 {
+    if (MN_UNLIKELY(s->pool != p->mem_pool)) {
+        pool_put(&st.pools[s->pool], s);    /* it migrated across nodes */
+        return;
+    }
     s->next = p->sfree;
     p->sfree = s;
     if (MN_LIKELY(++p->nsfree <= MN_SCACHE_MAX))
         return;
-    /* Spill half to the shared pool. */
-    mn__spin_lock(&st.lock);
+    /* Spill half to the node's pool. */
+    stack_pool *pool = &st.pools[p->mem_pool];
+    mn__spin_lock(&pool->lock);
     while (p->nsfree > MN_SCACHE_MAX / 2) {
         mn_stack *t = p->sfree;
         p->sfree = t->next;
         p->nsfree--;
-        t->next = st.pool;
-        st.pool = t;
-        st.npool++;
+        t->next = pool->head;
+        pool->head = t;
+        pool->n++;
     }
-    mn__spin_unlock(&st.lock);
+    mn__spin_unlock(&pool->lock);
 }
 
 void mn__stack_counts(size_t *allocated, size_t *cached)
 {
     mn__spin_lock(&st.lock);
     *allocated = st.nall;
-    size_t n = st.npool;
+    mn__spin_unlock(&st.lock);
+    size_t n = 0;
+    for (int i = 0; i < st.npools; i++) {
+        mn__spin_lock(&st.pools[i].lock);
+        n += st.pools[i].n;
+        mn__spin_unlock(&st.pools[i].lock);
+    }
     for (int i = 0; i < mn__sched.nprocs; i++)
         n += (size_t)mn__sched.allp[i]->nsfree;
     *cached = n;
-    mn__spin_unlock(&st.lock);
 }
 
 /* Unmaps every stack: shutdown, when no G runs any more. */
@@ -200,11 +239,15 @@ void mn__stack_fini(void)
         mn_stack *next = s->all_next;
         mn__tsan_fiber_destroy(s->tsan_fiber);
         mn__vg_deregister(s->vg_id);
+        mn__asan_unpoison(s->map, s->map_size);
         munmap(s->map, s->map_size);
         s = next;
     }
-    st.all = st.pool = NULL;
-    st.nall = st.npool = 0;
+    st.all = NULL;
+    st.nall = 0;
+    free(st.pools);
+    st.pools = NULL;
+    st.npools = 0;
 }
 
 /* ---- overflow reports ---------------------------------------------------- */

@@ -91,6 +91,7 @@ void mn_mutex_init(mn_mutex_t *m)
 
 void mn_mutex_lock(mn_mutex_t *m)
 {
+    mn_preempt_point();
     mn__spin_lock(&m->lock);
     if (!m->locked) {
         m->locked = 1;

@@ -31,3 +31,52 @@ set_tests_properties(test_run_json test_sigint PROPERTIES LABELS harness TIMEOUT
 add_test(NAME test_default_suite_run
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_default_suite.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR} run)
 set_tests_properties(test_default_suite_run PROPERTIES LABELS "harness;heavy" TIMEOUT 300 RUN_SERIAL TRUE)
+
+# Counters (bench/counters*.c). The unit cases run one per process (the
+# setup is once per process), on the source this machine has and on the
+# rusage fallback forced; the PAPI path skips (exit 77, PAPI's reason in
+# its output) where PAPI has no usable hardware counters.
+add_executable(test_counters test_counters.c testlib.c)
+target_link_libraries(test_counters PRIVATE mnbench_core)
+target_include_directories(test_counters PRIVATE ${CMAKE_SOURCE_DIR}/runtime)
+foreach(case source_chosen work_is_counted blocked_m_reads_zero per_operation tsc_ticks
+        explicit_list)
+  add_test(NAME test_counters.${case} COMMAND test_counters ${case})
+  add_test(NAME test_counters_rusage.${case} COMMAND test_counters ${case})
+  set_tests_properties(test_counters_rusage.${case} PROPERTIES
+    ENVIRONMENT MNBENCH_COUNTERS_FORCE=rusage)
+  set_tests_properties(test_counters.${case} test_counters_rusage.${case} PROPERTIES
+    LABELS harness TIMEOUT 60)
+endforeach()
+add_executable(test_counters_papi test_counters_papi.c)
+target_link_libraries(test_counters_papi PRIVATE mnbench_core)
+add_test(NAME test_counters_papi COMMAND test_counters_papi)
+set_tests_properties(test_counters_papi PROPERTIES LABELS harness TIMEOUT 60
+  SKIP_RETURN_CODE 77)
+add_test(NAME test_counters_cli
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_counters_cli.sh $<TARGET_FILE:mnbench>)
+set_tests_properties(test_counters_cli PROPERTIES LABELS harness TIMEOUT 120)
+add_test(NAME test_counters_run
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_counters_run.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR})
+set_tests_properties(test_counters_run PROPERTIES LABELS harness TIMEOUT 300 RUN_SERIAL TRUE)
+# mnbench topo and the placement, topology, memory and steal settings.
+add_test(NAME test_topo_cli
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_topo_cli.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR})
+set_tests_properties(test_topo_cli PROPERTIES LABELS harness TIMEOUT 120)
+
+# Readers of run folders: plot, compare, report (bench/plot.c, compare.c,
+# report.c, mwu.c, runjson_read.c). The U test and the comparison model on
+# synthetic runs; run.json validation against Python's jsonschema; plots,
+# reports and compare's formats on a small real run, with run.json files
+# whose strings try to run commands or inject markup.
+mnb_unit_test(test_compare)
+add_test(NAME test_runjson
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_runjson.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR})
+add_test(NAME test_plot
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_plot.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR})
+add_test(NAME test_report
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_report.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR})
+add_test(NAME test_compare_cli
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_compare_cli.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR})
+set_tests_properties(test_runjson test_plot test_report test_compare_cli PROPERTIES
+  LABELS harness TIMEOUT 300 RUN_SERIAL TRUE)

@@ -36,7 +36,7 @@ R=(--results-dir "$OUT")
 
 # Unknown subcommand, benchmark, parameter, setting, option.
 bad frobnicate frobnicate "${R[@]}"
-bad topo topo "${R[@]}"
+bad "topo --results-dir" topo "${R[@]}"
 bad nosuch run nosuch "${R[@]}"
 bad nosuch switch nosuch "${R[@]}"
 bad switch switch switch "${R[@]}"
@@ -72,17 +72,12 @@ bad 1K switch --stack-size 1K "${R[@]}"
 bad xml switch --format xml "${R[@]}"
 bad label switch --label "" "${R[@]}"
 bad results-dir switch --results-dir ""
-# Settings whose mechanism has not landed: refused, never ignored.
-for s in "topology x.xml" "mem local" "steal hier" \
-         "timeslice 1ms" "preempt async" "syscall-handoff 1ms"; do
-    set -- $s
-    bad "--$1" switch "--$1" "$2" "${R[@]}"
-done
-# Placement exists for compact and none; the others await the topology work.
-bad "MN_PLACEMENT=scatter" switch --placement scatter "${R[@]}"
+# Preemption settings: malformed or out of range values are refused.
+bad "--preempt" switch --preempt async "${R[@]}"
+bad "MN_TIMESLICE" switch --timeslice 10us "${R[@]}"
+# Placement, topology, memory and steal policies: tests/test_topo_cli.sh.
 bad "MN_PLACEMENT=sideways" switch --placement sideways "${R[@]}"
-bad --counters switch --counters "${R[@]}"
-bad --counters switch --counters=PAPI_TOT_INS "${R[@]}"
+# --counters landed: its bad input is in tests/test_counters_cli.sh.
 # Fewer Ps than the benchmark needs; more than the runtime allows.
 bad "steal needs at least 2 Ps" steal --procs 1 "${R[@]}"
 bad "procs:$(($(nproc) + 1))" switch --procs "$(($(nproc) + 1))" "${R[@]}"

@@ -26,6 +26,7 @@ static void defaults(void)
     ASSERT_EQ(cfg.stack_size, 64 << 10);
     ASSERT_TRUE(!strcmp(cfg.queue, "fifo"));
     ASSERT_TRUE(!strcmp(cfg.placement, "compact"));
+    ASSERT_EQ(cfg.syscall_handoff_ns, 20000);
     ASSERT_EQ(cfg.error[0], 0);
 }
 
@@ -42,6 +43,12 @@ static void environment_applies(void)
     ASSERT_TRUE(!strcmp(cfg.queue, "lifo"));
     ASSERT_EQ(cfg.stack_size, 128 << 10);
     ASSERT_EQ(cfg.timeslice_ns, 0);
+    setenv("MN_SYSCALL_HANDOFF", "off", 1);
+    ASSERT_EQ(mn_config_default(&cfg), 0);
+    ASSERT_EQ(cfg.syscall_handoff_ns, 0);
+    setenv("MN_SYSCALL_HANDOFF", "50us", 1);
+    ASSERT_EQ(mn_config_default(&cfg), 0);
+    ASSERT_EQ(cfg.syscall_handoff_ns, 50000);
     clear_env();
 }
 
@@ -67,11 +74,16 @@ static void bad_values_refused(void)
     refused("MN_STACK_SIZE", "12Q", "64K");
     refused("MN_STACK_SIZE", "1K", "16K to 1G");
     refused("MN_TIMESLICE", "10", "unit");
-    refused("MN_TIMESLICE", "10ms", "not available yet");
+    refused("MN_TIMESLICE", "50us", "at least 100us");
+    refused("MN_PREEMPT", "sometimes", "signal, cooperative, off");
     refused("MN_PLACEMENT", "sideways", "compact, scatter");
-    refused("MN_PLACEMENT", "scatter", "not available yet");
+    refused("MN_PLACEMENT", "cpus:0-4095", "allowed CPUs");
+    refused("MN_TOPOLOGY", "synthetic:pack:2 core:2", "real machine");
+    refused("MN_MEM", "node:4095", "node:N");
+    refused("MN_STEAL", "nearest", "hier, random");
     refused("MN_STACK_GUARD", "paper", "auto, madvise");
-    refused("MN_SCHEDTRACE", "1s", "not available yet");
+    refused("MN_SCHEDTRACE", "1", "unit");
+    refused("MN_SYSCALL_HANDOFF", "fast", "unit");
     refused("MN_MAX_THREADS", "0", "whole number");
 }
 

@@ -89,7 +89,7 @@ static void steal_main(void *arg)
     for (int i = 0; i < n; i++)
         mn_spawn(spin_task, NULL);
     mn_wg_wait(&wg);
-    mn_sched_stats st;
+    static mn_sched_stats st;   /* large: not on a 64 KiB G stack */
     mn_stats(&st);
     ASSERT_EQ(st.nprocs, 2);
     uint64_t in = 0, out = 0, spawned = 0;

@@ -78,10 +78,12 @@ static int rep(mnb_ctx *ctx)
     if (err)
         return err;
     mnb_sample(ctx, M_SAME, ns);
+    mnb_ops(ctx, (double)(2 * n));      /* counters per handoff, both rows together */
     if (mn_nprocs() >= 2) {
         if ((err = measure(ctx, 0, 1, n, &ns)))
             return err;
         mnb_sample(ctx, M_CROSS, ns);
+        mnb_ops(ctx, (double)(2 * n));
     }
     return 0;
 }

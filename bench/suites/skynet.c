@@ -103,6 +103,7 @@ static int rep(mnb_ctx *ctx)
     if (sum != want)
         return mnb_fail(ctx, -5, "skynet: sum %lld, expected %lld", (long long)sum, (long long)want);
     mnb_sample(ctx, M_MS, (double)(t1 - t0) / 1e6);
+    mnb_ops(ctx, 1);            /* counters per tree */
     double rss = peak_rss_mib();
     if (rss >= 0)
         mnb_sample(ctx, M_RSS, rss);

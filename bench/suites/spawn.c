@@ -42,6 +42,7 @@ static int rep(mnb_ctx *ctx)
     }
     mn_wg_wait(&wg);
     mnb_sample(ctx, M_NS_PER_G, (double)(mnb_now_ns() - t0) / (double)n);
+    mnb_ops(ctx, (double)n);    /* counters per G (the latency trials are few) */
 
     int64_t trials = mnb_param_get(ctx, "trials");
     for (int64_t i = 0; i < trials; i++) {

@@ -43,6 +43,7 @@ static int rep(mnb_ctx *ctx)
     double yield = (double)(mnb_now_ns() - t0) / (double)(2 * iters);
     double bare = mn_bare_switch_ns((uint64_t)iters);
     mnb_sample(ctx, M_YIELD, yield);
+    mnb_ops(ctx, (double)(2 * iters));   /* counters per switch (the bare row adds its own) */
     if (bare > 0) {
         mnb_sample(ctx, M_BARE, bare);
         mnb_sample(ctx, M_RATIO, yield / bare);
