@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -59,23 +58,14 @@ static bool has_templates(const char *dir)
     return access(p, R_OK) == 0;
 }
 
+/* $MNBENCH_PLOTS, else the source tree's plots/. Templates are code that
+ * gnuplot runs: never looked for in places others can write (a folder
+ * guessed from where the binary is could be /tmp/plots). */
 static int find_templates(char *dir, size_t len)
 {
     const char *env = getenv("MNBENCH_PLOTS");
-    char exe[PATH_MAX];
-    ssize_t n;
 
-    if (env && *env) {
-        snprintf(dir, len, "%s", env);
-        return has_templates(dir) ? 0 : -1;
-    }
-    if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
-        exe[n] = '\0';
-        snprintf(dir, len, "%s/../plots", dirname(exe));
-        if (has_templates(dir))
-            return 0;
-    }
-    snprintf(dir, len, "%s/plots", MN_SOURCE_DIR);
+    snprintf(dir, len, "%s", env && *env ? env : MN_SOURCE_DIR "/plots");
     return has_templates(dir) ? 0 : -1;
 }
 
@@ -923,21 +913,42 @@ static void plot_bench(pctx *x, const char *bench)
     free(idx);
 }
 
-/* Removes the files of a folder (mnbench's own: no subfolders), then it. */
+/* Removes a plots folder mnbench wrote: its figures' files, then the
+ * folder. Result folders come from anyone, so plots/ may be a symbolic
+ * link (only the link goes) or hold files of someone else's (they stay,
+ * and so does the folder). */
 static void remove_folder(const char *dir)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
+    static const char *const ours[] = { ".png", ".svg", ".dat", ".gp", ".log" };
     char p[PATH_MAX + 300];
+    struct dirent *e;
+    struct stat st;
+    DIR *d;
 
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+    if (lstat(dir, &st) < 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        unlink(dir);
+        return;
+    }
+    if (!(d = opendir(dir)))
+        return;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+            size_t k = strlen(ours[i]);
             snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
+            if (n > k && !strcmp(e->d_name + n - k, ours[i]) && lstat(p, &st) == 0 &&
+                S_ISREG(st.st_mode)) {
+                unlink(p);
+                break;
+            }
         }
-    if (d)
-        closedir(d);
-    rmdir(dir);
+    }
+    closedir(d);
+    if (rmdir(dir) < 0)
+        fprintf(stderr, "mnbench: plot: left %s in place: it holds files mnbench did not "
+                "write\n", dir);
 }
 
 /* plots/ replaced by the new folder: readers see the old one or the new. */
@@ -947,7 +958,15 @@ static int swap_in(const char *dir, const char *tmp)
     struct stat st;
 
     snprintf(dst, sizeof dst, "%s/plots", dir);
-    if (stat(dst, &st) == 0) {
+    if (lstat(dst, &st) == 0 && S_ISLNK(st.st_mode) && unlink(dst) < 0) {
+        fprintf(stderr, "mnbench: plot: cannot remove the link %s: %s\n", dst, strerror(errno));
+        return -1;
+    }
+    if (lstat(dst, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "mnbench: plot: %s is there and is not a folder\n", dst);
+        return -1;
+    }
+    if (lstat(dst, &st) == 0) {
         snprintf(old, sizeof old, "%s/.plots.old-XXXXXX", dir);
         if (!mkdtemp(old) || rename(dst, old) != 0) {
             fprintf(stderr, "mnbench: plot: cannot move %s aside: %s\n", dst, strerror(errno));

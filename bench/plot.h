@@ -18,9 +18,8 @@
  * script gnuplot ran, which draws it again). The folder is built aside
  * and then swapped in whole.
  *
- * Templates are looked up in $MNBENCH_PLOTS, then ../plots beside the
- * mnbench binary's folder, then the source tree's plots/. gnuplot runs as
- * `gnuplot NAME.gp` (no shell) in the folder being built.
+ * Templates come from $MNBENCH_PLOTS, else the source tree's plots/.
+ * gnuplot runs as `gnuplot NAME.gp` (no shell) in the folder being built.
  */
 #ifndef MNBENCH_PLOT_H
 #define MNBENCH_PLOT_H

@@ -94,20 +94,29 @@ static void rt_add(rtable *t, const char *const *row)
 
 static void rt_emit(doc *d, rtable *t)
 {
+    bool header = false;        /* Markdown needs one; HTML only when it says something */
+
+    for (int k = 0; k < t->ncols; k++)
+        header = header || t->cells[k][0];
     fputs("<table>\n", d->h);
     for (int r = 0; r < t->nrows; r++) {
-        fputs(r == 0 ? "<thead><tr>" : "<tr>", d->h);
+        FILE *h = r || header ? d->h : NULL;
+        if (h)
+            fputs(r == 0 ? "<thead><tr>" : "<tr>", h);
         fputc('|', d->m);
         for (int k = 0; k < t->ncols; k++) {
             const char *c = t->cells[r * t->ncols + k];
-            fprintf(d->h, "<%s%s>", r ? "td" : "th", t->right[k] ? " class=\"n\"" : "");
-            mnb_html(d->h, c);
-            fprintf(d->h, "</%s>", r ? "td" : "th");
+            if (h) {
+                fprintf(h, "<%s%s>", r ? "td" : "th", t->right[k] ? " class=\"n\"" : "");
+                mnb_html(h, c);
+                fprintf(h, "</%s>", r ? "td" : "th");
+            }
             fputc(' ', d->m);
             mnb_md(d->m, c);
             fputs(" |", d->m);
         }
-        fputs(r == 0 ? "</tr></thead>\n" : "</tr>\n", d->h);
+        if (h)
+            fputs(r == 0 ? "</tr></thead>\n" : "</tr>\n", h);
         fputc('\n', d->m);
         if (r == 0) {
             fputc('|', d->m);
@@ -681,6 +690,23 @@ static int finish_file(FILE *f, const char *tmp, const char *dst)
     return 0;
 }
 
+static FILE *temp_file(char *tmpl)
+{
+    int fd = mkstemp(tmpl);
+    mode_t mask = umask(0);
+    FILE *f;
+
+    umask(mask);
+    if (fd < 0)
+        return NULL;
+    fchmod(fd, 0666 & ~mask);   /* mkstemp's 0600 is for secrets; a report is not */
+    if (!(f = fdopen(fd, "w"))) {
+        close(fd);
+        unlink(tmpl);
+    }
+    return f;
+}
+
 static int report_files(const mnb_set *s, const char *out, const mnb_plots *pl,
                         const char *plot_note, double alpha)
 {
@@ -688,11 +714,13 @@ static int report_files(const mnb_set *s, const char *out, const mnb_plots *pl,
     doc d = { .dir = out };
     int rc;
 
-    snprintf(th, sizeof th, "%s/.report.html.tmp", out);
-    snprintf(tm, sizeof tm, "%s/.report.md.tmp", out);
+    /* Unique names made with O_EXCL: a folder from elsewhere could hold a
+     * link where a fixed temporary name would be. */
+    snprintf(th, sizeof th, "%s/.report.html.XXXXXX", out);
+    snprintf(tm, sizeof tm, "%s/.report.md.XXXXXX", out);
     snprintf(dh, sizeof dh, "%s/report.html", out);
     snprintf(dm, sizeof dm, "%s/report.md", out);
-    if (!(d.h = fopen(th, "w+")) || !(d.m = fopen(tm, "w+"))) {
+    if (!(d.h = temp_file(th)) || !(d.m = temp_file(tm))) {
         fprintf(stderr, "mnbench: report: cannot write in %s: %s\n", out, strerror(errno));
         if (d.h) {
             fclose(d.h);

@@ -13,7 +13,8 @@ set mxtics 10
 set grid xtics mxtics ytics lc rgb '#e3e3e3', lc rgb '#f2f2f2'
 set yrange [0 : 1.0]
 set ytics 0.1 format '%.1f'
-set key bottom right
+set key below center horizontal maxcols 2
+set bmargin 5.0 + ceil(nseries / 2.0) * 1.25
 set rmargin 7
 do for [q in '0.5 0.9 0.99'] {
     set arrow from graph 0, first q+0 to graph 1, first q+0 nohead dt 2 lc rgb '#999999'

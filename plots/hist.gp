@@ -15,7 +15,8 @@ set format y '%g'
 set mxtics 10
 set grid xtics ytics mxtics lc rgb '#e3e3e3', lc rgb '#f2f2f2'
 set yrange [yfloor : *]
-set key top right
+set key below center horizontal maxcols 2
+set bmargin 5.0 + ceil(nseries / 2.0) * 1.25
 set style fill transparent solid 0.45 noborder
 plot for [i = 0 : nseries - 1] data index i using 1:2:3:4:(yfloor):2 with boxxyerror lt i + 1 \
     title columnheader(1)

@@ -71,13 +71,13 @@ static inline char *slot(mn_chan_t *c, size_t i)
 }
 
 /* Parks the running G on q with its element; chan lock must be held. */
-static int block(mn_chan_t *c, mn_waitq *q, void *elem)
+static int block(mn_chan_t *c, mn_waitq *q, void *elem, const char *why)
 {
     mn_g *self = mn__getm()->curg;
     self->wait_elem = elem;
     self->wait_result = 0;
     q_push(q, self);
-    mn__park(&c->lock);
+    mn__park(&c->lock, why);
     return self->wait_result;
 }
 
@@ -103,7 +103,7 @@ int mn_chan_send(mn_chan_t *c, const void *elem)
         mn__spin_unlock(&c->lock);
         return 0;
     }
-    return block(c, &c->sendq, (void *)elem);
+    return block(c, &c->sendq, (void *)elem, "chan send");
 }
 
 int mn_chan_recv(mn_chan_t *c, void *elem)
@@ -137,7 +137,7 @@ int mn_chan_recv(mn_chan_t *c, void *elem)
         mn__spin_unlock(&c->lock);
         return -EPIPE;
     }
-    return block(c, &c->recvq, elem);
+    return block(c, &c->recvq, elem, "chan receive");
 }
 
 void mn_chan_close(mn_chan_t *c)

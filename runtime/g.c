@@ -150,6 +150,16 @@ void mn__g_free(mn_p *p, mn_g *g)
     mn__spin_unlock(&gs.lock);
 }
 
+/* Calls fn on every G structure ever allocated (free ones included). */
+void mn__g_foreach(void (*fn)(mn_g *g, void *arg), void *arg)
+{
+    mn__spin_lock(&gs.lock);
+    for (gchunk *c = gs.chunks; c; c = c->next)
+        for (int i = 0; i < MN_GCHUNK; i++)
+            fn(&c->g[i], arg);
+    mn__spin_unlock(&gs.lock);
+}
+
 void mn__g_pools_free(void)
 {
     gchunk *c = gs.chunks;
@@ -174,8 +184,15 @@ static uint64_t next_goid(mn_p *p)
     return p->goid_next++;
 }
 
+/* mn_debug_inject("alloc"): every Nth spawn fails as if out of memory. */
+atomic_uint mn__inject_alloc_every;
+static atomic_uint inject_alloc_n;
+
 mn_g *mn__g_new(mn_p *p, unsigned flags)
 {
+    unsigned every = atomic_load_explicit(&mn__inject_alloc_every, memory_order_relaxed);
+    if (MN_UNLIKELY(every) && atomic_fetch_add(&inject_alloc_n, 1) % every == every - 1)
+        return NULL;
     mn_g *g = mn__g_alloc(p);
     if (MN_UNLIKELY(!g))
         return NULL;
@@ -271,7 +288,7 @@ int mn_join(mn_g *g, void **ret)
     mn__spin_lock(&g->join_lock);
     if (!g->done) {
         g->joiner = m->curg;
-        mn__park(&g->join_lock);    /* returns with join_lock released */
+        mn__park(&g->join_lock, "join");   /* returns with join_lock released */
     } else {
         mn__spin_unlock(&g->join_lock);
     }

@@ -145,6 +145,8 @@ struct mn_g {
     void *asan_fake;
     void *tsan_fiber;
     mn_m *lockedm;              /* mn_lock_thread: the only M that runs it */
+    const char *waitreason;     /* what it parked for (mn_debug_dump) */
+    int lastp;                  /* the P that last ran it */
     uint64_t syscall_enter;     /* for the syscall benchmark: when it last entered */
 };
 
@@ -153,6 +155,8 @@ const char *mn__g_status_name(unsigned st);
 mn_g *mn__g_alloc(mn_p *p);            /* Only the owner P calls this. */
 void  mn__g_free(mn_p *p, mn_g *g);    /* Only the owner P calls this. */
 void  mn__g_pools_free(void);          /* shutdown */
+void  mn__g_foreach(void (*fn)(mn_g *g, void *arg), void *arg);
+extern atomic_uint mn__inject_alloc_every;
 void  mn__g_exit_finish(mn_m *m, mn_g *g); /* on g0, after a G's last switch */
 
 /* ---- P ------------------------------------------------------------------ */
@@ -356,7 +360,7 @@ bool  mn__timers_run(mn_p *p, uint64_t now); /* readies due Gs; true if any */
 uint64_t mn__timers_next_all(void);         /* earliest deadline over every P */
 void  mn__timers_free(mn_p *p);
 void  mn__ready(mn_g *g);                 /* WAITING -> RUNNABLE, on the caller's P */
-void  mn__park(mn_spin *unlock);          /* RUNNING -> WAITING; unlock after the switch */
+void  mn__park(mn_spin *unlock, const char *why); /* RUNNING -> WAITING; unlock after the switch */
 void  mn__after_switch_slow(mn_m *m);
 static inline void mn__after_switch(mn_m *m)
 {

@@ -180,6 +180,7 @@ static inline void run_g(mn_m *m, mn_g *from, mn_g *g)
 {
     mn_p *p = m->p;
     prepare(p, g);
+    g->lastp = p->id;
     mn__g_setstatus(g, MN_G_RUNNABLE, MN_G_RUNNING);
     p->schedtick++;
     MN_STAT_INC(p->st.g_run);
@@ -316,10 +317,15 @@ static void stopm(mn_m *m)
     pthread_mutex_unlock(&mn__sched.lock);
     if (m->lastp)
         MN_STAT_INC(m->lastp->st.parks);
-    /* load-acquire: pairs with the release store in startm */
-    while (!atomic_load_explicit(&m->park, memory_order_acquire))
-        mn__futex_wait(&m->park, 0, NULL);
-    atomic_store_explicit(&m->park, 0, memory_order_relaxed);
+    for (;;) {
+        /* load-acquire: pairs with the release store in notewakeup */
+        while (!atomic_load_explicit(&m->park, memory_order_acquire))
+            mn__futex_wait(&m->park, 0, NULL);
+        atomic_store_explicit(&m->park, 0, memory_order_relaxed);
+        if (m->nextp || atomic_load(&mn__sched.stopping))
+            break;
+        /* A spurious wake-up (mn_debug_kick): still on the idle list. */
+    }
     mn_p *p = m->nextp;
     m->nextp = NULL;
     if (p)
@@ -637,11 +643,12 @@ void mn_yield(void)
     yield_slow(m, p, self);
 }
 
-void mn__park(mn_spin *unlock)
+void mn__park(mn_spin *unlock, const char *why)
 {
     mn_m *m = mn__getm();
     mn_p *p = m->p;
     mn_g *self = m->curg;
+    self->waitreason = why;
     mn__g_setstatus(self, MN_G_RUNNING, MN_G_WAITING);
     m->after = MN_AFTER_UNLOCK;
     m->after_arg = unlock;
@@ -953,13 +960,17 @@ static bool stoplockedm(mn_m *m)
         mn_p *p = releasep(m);
         mn__handoffp(p);
     }
-    /* load-acquire: pairs with notewakeup in startlockedm */
-    while (!atomic_load_explicit(&m->park, memory_order_acquire)) {
-        if (atomic_load(&mn__sched.stopping))
-            return false;
-        mn__futex_wait(&m->park, 0, NULL);
+    for (;;) {
+        /* load-acquire: pairs with notewakeup in startlockedm */
+        while (!atomic_load_explicit(&m->park, memory_order_acquire)) {
+            if (atomic_load(&mn__sched.stopping))
+                return false;
+            mn__futex_wait(&m->park, 0, NULL);
+        }
+        atomic_store_explicit(&m->park, 0, memory_order_relaxed);
+        if (m->nextp || atomic_load(&mn__sched.stopping))
+            break;              /* else a spurious wake-up: wait on */
     }
-    atomic_store_explicit(&m->park, 0, memory_order_relaxed);
     mn_p *p = m->nextp;
     m->nextp = NULL;
     if (!p)

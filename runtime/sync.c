@@ -29,10 +29,10 @@ static mn_g *waitq_pop(mn_waitq *q)
 }
 
 /* Parks the running G on q; lock must be held and is released. */
-static void wait_on(mn_waitq *q, mn_spin *lock)
+static void wait_on(mn_waitq *q, mn_spin *lock, const char *why)
 {
     waitq_push(q, mn__getm()->curg);
-    mn__park(lock);
+    mn__park(lock, why);
 }
 
 /* ---- wait groups ---------------------------------------------------------------- */
@@ -75,7 +75,7 @@ void mn_wg_wait(mn_wg_t *wg)
         mn__spin_unlock(&wg->lock);
         return;
     }
-    wait_on(&wg->waiters, &wg->lock);
+    wait_on(&wg->waiters, &wg->lock, "wait group");
 }
 
 /* ---- mutexes --------------------------------------------------------------------
@@ -98,7 +98,7 @@ void mn_mutex_lock(mn_mutex_t *m)
         mn__spin_unlock(&m->lock);
         return;
     }
-    wait_on(&m->waiters, &m->lock);
+    wait_on(&m->waiters, &m->lock, "mutex");
     /* Woken: the unlocker handed us the mutex. */
 }
 
@@ -141,7 +141,7 @@ void mn_sema_acquire(mn_sema_t *s)
         mn__spin_unlock(&s->lock);
         return;
     }
-    wait_on(&s->waiters, &s->lock);
+    wait_on(&s->waiters, &s->lock, "semaphore");
     /* Woken: the releaser passed its unit to us. */
 }
 

@@ -72,7 +72,7 @@ void mn_sleep_ns(uint64_t ns)
     p->timers[p->ntimers] = (struct mn_timer){ when, m->curg };
     sift_up(p->timers, p->ntimers++);
     set_next(p);
-    mn__park(&p->timer_lock);   /* the lock is released after the switch */
+    mn__park(&p->timer_lock, "sleep");   /* the lock is released after the switch */
 }
 
 bool mn__timers_run(mn_p *p, uint64_t now)

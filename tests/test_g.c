@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "internal.h"
 #include "mnsched.h"
+#include "mnsched/debug.h"
 #include "testlib.h"
 
 static void *ret_arg(void *arg)
@@ -190,6 +191,55 @@ static void hundred_thousand_spawns(void)
     mnt_run(2, NULL, many_main, NULL);
 }
 
+static mn_sema_t dbg_sema;
+
+static void dbg_blocker(void *arg)
+{
+    mn_sema_acquire(&dbg_sema);
+}
+
+static void debug_main(void *arg)
+{
+    /* injected allocation failures: -ENOMEM, and nothing half-made */
+    size_t before = mn_num_g();
+    ASSERT_EQ(mn_debug_inject("alloc", 2), 0);
+    int fails = 0;
+    for (int i = 0; i < 10; i++)
+        if (mn_spawn(dbg_blocker, NULL) == -ENOMEM)
+            fails++;
+    ASSERT_EQ(mn_debug_inject("alloc", 0), 0);
+    ASSERT_EQ(fails, 5);
+    ASSERT_EQ(mn_num_g(), before + 5);
+    ASSERT_EQ(mn_debug_inject("gremlins", 1), -EINVAL);
+    for (int i = 0; i < 20; i++)
+        mn_yield();             /* let the five block */
+    mn_debug_kick();            /* spurious wake-ups and signals: harmless */
+    mn_stop_the_world();
+    mn_debug_counts c;
+    mn_debug_counts_get(&c);
+    char buf[4096];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    size_t lines = mn_debug_dump(f);
+    fclose(f);
+    mn_start_the_world();
+    ASSERT_EQ(c.stacks_allocated, c.stacks_cached + c.stacks_live);
+    ASSERT_LE(c.cache_max, c.cache_bound);
+    ASSERT_EQ(c.gs_live, 6);            /* five blocked and the main G */
+    ASSERT_EQ(lines, 6);
+    ASSERT_STR_CONTAINS(buf, "waiting for semaphore");
+    for (int i = 0; i < 5; i++)
+        mn_sema_release(&dbg_sema);
+    while (mn_num_g() > before)
+        mn_yield();
+}
+
+static void debug_hooks(void)
+{
+    mn_sema_init(&dbg_sema, 0);
+    mnt_run(1, NULL, debug_main, NULL);
+    mnt_run(2, NULL, debug_main, NULL);
+}
+
 MNT_MAIN(CASE(spawn_join_exit), CASE(yield_order), CASE(num_g), CASE(api_outside_a_g),
          CASE(bad_join), CASE(run_again), CASE(illegal_transition_aborts),
-         CASE(hundred_thousand_spawns))
+         CASE(hundred_thousand_spawns), CASE(debug_hooks))

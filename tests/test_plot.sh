@@ -65,6 +65,15 @@ check_plots "$RUN" bars-switch-ns_per_switch bars-spawn-ns_per_g \
 touch "$RUN/plots/stale.png"
 "$MNBENCH" plot "$RUN" >/dev/null 2>"$TMP/err" || fail "plot again: $(cat "$TMP/err")"
 [ ! -e "$RUN/plots/stale.png" ] || fail "the old plots folder was not replaced"
+# A folder from elsewhere whose plots/ is a link: the link goes, never what
+# it points to.
+mkdir "$TMP/victim"
+echo keep >"$TMP/victim/keep.png"
+rm -rf "$RUN/plots"
+ln -s "$TMP/victim" "$RUN/plots"
+"$MNBENCH" plot "$RUN" >/dev/null 2>"$TMP/err" || fail "plot over a link: $(cat "$TMP/err")"
+[ -f "$TMP/victim/keep.png" ] || fail "plot removed a file through a plots/ link"
+[ -d "$RUN/plots" ] && [ ! -L "$RUN/plots" ] || fail "plots/ is still the link"
 # The scripts draw the figures again by themselves.
 (cd "$RUN/plots" && gnuplot bars-switch-ns_per_switch.gp) 2>"$TMP/err" ||
     fail "gnuplot on a written script: $(cat "$TMP/err")"
