@@ -32,24 +32,13 @@ static const char *const status_names[MN_G_NSTATES] = {
     "idle", "runnable", "running", "waiting", "syscall", "dead",
 };
 
-/* legal[from] has bit `to` set when from -> to is allowed. */
-#define B(s) (1u << (s))
-static const unsigned legal[MN_G_NSTATES] = {
-    [MN_G_IDLE]     = B(MN_G_RUNNABLE),
-    [MN_G_RUNNABLE] = B(MN_G_RUNNING),
-    [MN_G_RUNNING]  = B(MN_G_RUNNABLE) | B(MN_G_WAITING) | B(MN_G_SYSCALL) | B(MN_G_DEAD),
-    [MN_G_WAITING]  = B(MN_G_RUNNABLE),
-    [MN_G_SYSCALL]  = B(MN_G_RUNNING) | B(MN_G_RUNNABLE),
-    [MN_G_DEAD]     = B(MN_G_IDLE),
-};
-#undef B
 
 const char *mn__g_status_name(unsigned st)
 {
     return st < MN_G_NSTATES ? status_names[st] : "?";
 }
 
-static void __attribute__((noreturn, cold)) bad_transition(mn_g *g, unsigned from, unsigned to)
+void mn__g_bad_transition(mn_g *g, unsigned from, unsigned to)
 {
     char buf[160];
     snprintf(buf, sizeof buf, "g_setstatus: G %llu is %s, not %s, or %s -> %s is illegal",
@@ -58,14 +47,6 @@ static void __attribute__((noreturn, cold)) bad_transition(mn_g *g, unsigned fro
     mn__throw(buf);
 }
 
-void mn__g_setstatus(mn_g *g, unsigned from, unsigned to)
-{
-    unsigned cur = atomic_load_explicit(&g->status, memory_order_relaxed);
-    if (MN_UNLIKELY(cur != from || from >= MN_G_NSTATES || !(legal[from] & (1u << to))))
-        bad_transition(g, from, to);
-    /* store-release: a G seen RUNNABLE has its context saved */
-    atomic_store_explicit(&g->status, to, memory_order_release);
-}
 
 /* A new context's first frame, as mn__switch leaves one (switch.S): the
  * default MXCSR and x87 control word, r12 = arg, rbx = fn, and

@@ -150,7 +150,30 @@ struct mn_g {
     uint64_t syscall_enter;     /* for the syscall benchmark: when it last entered */
 };
 
-void mn__g_setstatus(mn_g *g, unsigned from, unsigned to);
+/* legal[from] has bit `to` set when from -> to is allowed. Here, not in
+ * g.c, so that the check folds away where from and to are constants. */
+#define MN__B(s) (1u << (s))
+static const unsigned mn__g_legal[MN_G_NSTATES] = {
+    [MN_G_IDLE]     = MN__B(MN_G_RUNNABLE),
+    [MN_G_RUNNABLE] = MN__B(MN_G_RUNNING),
+    [MN_G_RUNNING]  = MN__B(MN_G_RUNNABLE) | MN__B(MN_G_WAITING) | MN__B(MN_G_SYSCALL) | MN__B(MN_G_DEAD),
+    [MN_G_WAITING]  = MN__B(MN_G_RUNNABLE),
+    [MN_G_SYSCALL]  = MN__B(MN_G_RUNNING) | MN__B(MN_G_RUNNABLE),
+    [MN_G_DEAD]     = MN__B(MN_G_IDLE),
+};
+#undef MN__B
+void mn__g_bad_transition(mn_g *g, unsigned from, unsigned to) __attribute__((noreturn, cold));
+
+/* The one way a G changes state; aborts on an illegal move. Inline: on
+ * the switch path from and to are constants and the table check folds. */
+static inline void mn__g_setstatus(mn_g *g, unsigned from, unsigned to)
+{
+    unsigned cur = atomic_load_explicit(&g->status, memory_order_relaxed);
+    if (MN_UNLIKELY(cur != from || from >= MN_G_NSTATES || !(mn__g_legal[from] & (1u << to))))
+        mn__g_bad_transition(g, from, to);
+    /* store-release: a G seen RUNNABLE has its context saved */
+    atomic_store_explicit(&g->status, to, memory_order_release);
+}
 const char *mn__g_status_name(unsigned st);
 mn_g *mn__g_alloc(mn_p *p);            /* Only the owner P calls this. */
 void  mn__g_free(mn_p *p, mn_g *g);    /* Only the owner P calls this. */

@@ -90,7 +90,8 @@ static mn_g *findrunnable(mn_m *m, bool *inherit);
 
 /* ---- the switch protocol --------------------------------------------------- */
 
-void mn__gogo(mn_m *m, mn_g *from, mn_g *to, bool dying)
+/* Inlined into the hot paths: a call here costs as much as the switch. */
+static inline __attribute__((always_inline)) void gogo(mn_m *m, mn_g *from, mn_g *to, bool dying)
 {
     m->curg = to;
     mn__san_start(from, to, dying);
@@ -98,6 +99,11 @@ void mn__gogo(mn_m *m, mn_g *from, mn_g *to, bool dying)
     /* Resumed: perhaps on another M. */
     mn__san_finish(from);
     mn__after_switch(mn__getm());
+}
+
+void mn__gogo(mn_m *m, mn_g *from, mn_g *to, bool dying)
+{
+    gogo(m, from, to, dying);
 }
 
 void mn__after_switch_slow(mn_m *m)
@@ -131,10 +137,8 @@ void mn__after_switch_slow(mn_m *m)
 }
 
 /* Binds a stack to a G that has never run. */
-static void prepare(mn_p *p, mn_g *g)
+static void __attribute__((noinline)) bind_stack(mn_p *p, mn_g *g)
 {
-    if (MN_LIKELY(g->stack))
-        return;
     mn_stack *s = mn__stack_get(p);
     if (MN_UNLIKELY(!s)) {
         fprintf(stderr, "mnsched: cannot map a %zu KiB stack for G %llu: out of memory "
@@ -150,7 +154,7 @@ static void prepare(mn_p *p, mn_g *g)
     g->sp = mn__ctx_init(s->lo + s->size, mn__g_main, NULL);
 }
 
-static inline void run_g(mn_m *m, mn_g *from, mn_g *g);
+static inline __attribute__((always_inline)) void run_g(mn_m *m, mn_g *from, mn_g *g);
 
 /* A new time slice on p (not for a runnext G: it inherits the slice).
  * Tells sysmon only when this is its earliest deadline, or it is awake. */
@@ -170,21 +174,22 @@ static inline void start_slice(mn_p *p)
  * a new slice unless it inherits the current one. */
 static inline void run_g_slice(mn_m *m, mn_g *from, mn_g *g, bool inherit)
 {
+    g->lastp = m->p->id;        /* (the yield slot's swaps stay on their P) */
     if (!inherit)
         start_slice(m->p);
     run_g(m, from, g);
 }
 
 /* Makes g the running G of this M's P and switches to it from `from`. */
-static inline void run_g(mn_m *m, mn_g *from, mn_g *g)
+static inline __attribute__((always_inline)) void run_g(mn_m *m, mn_g *from, mn_g *g)
 {
     mn_p *p = m->p;
-    prepare(p, g);
-    g->lastp = p->id;
+    if (MN_UNLIKELY(!g->stack))
+        bind_stack(p, g);
     mn__g_setstatus(g, MN_G_RUNNABLE, MN_G_RUNNING);
     p->schedtick++;
     MN_STAT_INC(p->st.g_run);
-    mn__gogo(m, from, g, false);
+    gogo(m, from, g, false);
 }
 
 /* ---- Ps ------------------------------------------------------------------------ */
