@@ -128,11 +128,6 @@ const int mnb_nflags = sizeof mnb_flags / sizeof mnb_flags[0];
 _Static_assert(sizeof mnb_flags / sizeof mnb_flags[0] <= MNB_MAX_FLAGS,
                "raise MNB_MAX_FLAGS");
 
-/* Subcommands DESIGN.md names that have not landed: refused by name. */
-static const char *const later_commands[] = {
-    "stress", NULL,
-};
-
 /* Subcommands main() dispatches before parsing: here only when an option
  * came first (getopt moved it out of the way). */
 static const char *const reader_commands[] = {
@@ -273,6 +268,7 @@ void mnb_usage(FILE *out)
           "       mnbench plot [--out DIR] RESULTS_DIR...\n"
           "       mnbench compare [--by SETTING] [--alpha A] [--format F] RESULTS_DIR...\n"
           "       mnbench report [--out DIR] [--no-plots] RESULTS_DIR...\n"
+          "       mnbench stress [--duration D] [--seed N] [--mix K=W,...] [--inject F,...]\n"
           "\n"
           "Runs the benchmarks of the mnsched runtime (no BENCH: the default\n"
           "suite below) over every combination of the swept values, one fresh\n"
@@ -285,7 +281,8 @@ void mnb_usage(FILE *out)
           "RESULTS_DIR/plots/ (PNG and SVG); `compare` tables runs, or the\n"
           "configurations of runs by a setting, with medians, 95% CIs, changes\n"
           "and Mann-Whitney U p-values; `report` writes report.html and\n"
-          "report.md. Each has --help.\n"
+          "report.md. `stress` runs a seeded random mix of runtime operations\n"
+          "and checks the runtime's invariants. Each has --help.\n"
           "\nOptions:\n", out);
     for (int f = 0; f < mnb_nflags; f++)
         if (mnb_flags[f].kind == MNB_V_NONE)
@@ -606,16 +603,16 @@ static void positionals(mnb_opts *o, int argc, char **argv)
         if (strcmp(argv[0], reader_commands[i]) == 0)
             mnb_usage_error("%s: the subcommand goes first; allowed: mnbench %s [options] "
                             "RESULTS_DIR... (mnbench %s --help)", argv[0], argv[0], argv[0]);
-    for (int i = 0; argc > 0 && later_commands[i]; i++)
-        if (strcmp(argv[0], later_commands[i]) == 0)
-            mnb_usage_error("subcommand '%s' is not available yet; allowed: run, list, topo, "
-                            "counters, plot, compare, report", argv[0]);
+    /* main() runs `mnbench stress ...` before parsing anything. */
+    if (argc > 0 && strcmp(argv[0], "stress") == 0)
+        mnb_usage_error("stress: the subcommand goes first; allowed: mnbench stress [options] "
+                        "(mnbench stress --help)");
     if (argc > 0 && strcmp(argv[0], "run") == 0) {
         argv++;
         argc--;
     } else if (argc > 0 && !mnb_bench_find(argv[0])) {
         mnb_usage_error("unknown subcommand or benchmark '%s'; allowed: run, list, topo, "
-                        "counters, plot, compare, report, %s", argv[0], mnb_bench_names());
+                        "counters, plot, compare, report, stress, %s", argv[0], mnb_bench_names());
     }
     for (int i = 0; i < argc; i++) {
         if (!mnb_bench_find(argv[i]))

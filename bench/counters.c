@@ -817,11 +817,12 @@ static json_t *str_or_null(const char *s)
 
 json_t *mnb_counters_info_json(void)
 {
-    json_t *figs = json_array(), *req;
+    json_t *figs, *req;
     const mnb_cmachine *m = &C.m;
 
     if (!C.on)
         return NULL;
+    figs = json_array();
     for (int f = 0; f < C.nfig; f++)
         json_array_append_new(figs, json_pack("{s:s, s:s, s:s, s:b}",
                               "name", C.figs[f].name, "source", C.figs[f].source,

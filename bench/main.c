@@ -18,6 +18,7 @@
 #include "report.h"
 #include "results.h"
 #include "runner.h"
+#include "stress.h"
 #include "topo.h"
 #include "warn.h"
 
@@ -158,6 +159,8 @@ int main(int argc, char **argv)
         return mnb_plot_cmd(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return mnb_report_cmd(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "stress") == 0)
+        return mnb_stress_cmd(argc, argv);
     if (argc > 1 && strcmp(argv[1], "counters") == 0) {
         if (argc > 2)
             mnb_usage_error("counters %s: no arguments; allowed: mnbench counters", argv[2]);

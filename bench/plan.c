@@ -18,6 +18,12 @@ static const struct { const char *bench, *param, *values; } default_suite[] = {
      * one must be woken on a KVM guest: the default 200,000 round trips
      * could take 13 s a repetition. 20,000 bound it to ~1.3 s. */
     { "chan", "n", "20000" },
+    /* Two phases of `ms` a repetition: 50 ms each keeps it near 1 s. */
+    { "syscall", "ms", "50" },
+    /* Each trial lasts a 10 ms slice. */
+    { "preempt", "trials", "5" },
+    { "stw", "trials", "20" },
+    { "sleep", "n", "50" },
     { NULL, NULL, NULL },
 };
 

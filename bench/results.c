@@ -250,10 +250,11 @@ static json_t *counters_conf_json(const mnb_conf *c)
     bool per_op;
     int n = mnb_counters_of(c, &f, &per_op, &ops);
     size_t reps = n > 0 ? f[0].n : 0;
-    json_t *figs = json_object();
+    json_t *figs;
 
     if (n == 0)
         return NULL;
+    figs = json_object();
     for (int i = 0; i < n; i++)
         json_object_set_new(figs, f[i].name,
                             json_pack("{s:s, s:s, s:b, s:o, s:o, s:o}",

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "internal.h"
+#include "sanitize.h"
 #include "mnsched/debug.h"
 
 int mn_debug_inject(const char *fault, unsigned every)
@@ -24,9 +25,12 @@ void mn_debug_kick(void)
     pthread_mutex_lock(&mn__sched.lock);
     for (mn_m *m = mn__sched.midle; m; m = m->link)
         mn__notewakeup(m);      /* no P for it: a spurious wake-up */
+#ifndef MN_SAN_TSAN
+    /* (TSan cannot take a signal delivered onto a G's fiber.) */
     for (mn_m *m = mn__sched.allm; m; m = m->all_next)
         if (m->tid)
             syscall(SYS_tgkill, getpid(), m->tid, SIGURG);
+#endif
     pthread_mutex_unlock(&mn__sched.lock);
 }
 

@@ -36,6 +36,12 @@ void mn__throw(const char *what) __attribute__((noreturn, cold));
  * with pause, then yields the CPU: a holder may be descheduled. */
 typedef atomic_int mn_spin;
 void mn__spin_lock(mn_spin *l);
+static inline bool mn__spin_trylock(mn_spin *l)
+{
+    /* acquire: pairs with the release in mn__spin_unlock */
+    return atomic_load_explicit(l, memory_order_relaxed) == 0 &&
+           !atomic_exchange_explicit(l, 1, memory_order_acquire);
+}
 static inline void mn__spin_unlock(mn_spin *l)
 {
     atomic_store_explicit(l, 0, memory_order_release); /* pairs with the acquire in mn__spin_lock */

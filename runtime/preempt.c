@@ -138,6 +138,8 @@ static void sigurg(int sig, siginfo_t *si, void *uctx_)
     mn_p *p = m->p;
     mn_g *g = m->curg;
     if (!p || !g || (g->flags & MN_G_SYSTEM) || m->in_syscall || m->lockedg ||
+        (atomic_load_explicit(&mn__stw_active, memory_order_relaxed) &&
+         atomic_load_explicit(&mn__stw_owner, memory_order_relaxed) == p) ||
         !(atomic_load_explicit(&p->attn, memory_order_relaxed) & MN_ATTN_PREEMPT))
         goto out;
     ucontext_t *uc = uctx_;

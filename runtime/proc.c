@@ -326,7 +326,9 @@ static void stopm(mn_m *m)
         /* load-acquire: pairs with the release store in notewakeup */
         while (!atomic_load_explicit(&m->park, memory_order_acquire))
             mn__futex_wait(&m->park, 0, NULL);
-        atomic_store_explicit(&m->park, 0, memory_order_relaxed);
+        /* exchange, not a store: a wake-up that lands between our load
+         * and here must not be erased (it is seen on the next round) */
+        atomic_exchange_explicit(&m->park, 0, memory_order_acq_rel);
         if (m->nextp || atomic_load(&mn__sched.stopping))
             break;
         /* A spurious wake-up (mn_debug_kick): still on the idle list. */
@@ -972,7 +974,9 @@ static bool stoplockedm(mn_m *m)
                 return false;
             mn__futex_wait(&m->park, 0, NULL);
         }
-        atomic_store_explicit(&m->park, 0, memory_order_relaxed);
+        /* exchange, not a store: a wake-up that lands between our load
+         * and here must not be erased (it is seen on the next round) */
+        atomic_exchange_explicit(&m->park, 0, memory_order_acq_rel);
         if (m->nextp || atomic_load(&mn__sched.stopping))
             break;              /* else a spurious wake-up: wait on */
     }

@@ -78,6 +78,7 @@ uint64_t mn_stop_the_world(void)
     m = mn__getm();
     uint64_t t0 = mn__nanotime();
     stw_owner = m->p;
+    atomic_fetch_and(&m->p->attn, ~MN_ATTN_PREEMPT);  /* we run alone: no leftover request */
     atomic_store(&stw_left, mn__sched.nprocs - 1);
     atomic_store(&mn__stw_active, 1);
     for (;;) {

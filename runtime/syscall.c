@@ -118,6 +118,14 @@ static bool ours(mn_m *m, unsigned sigs_before)
     return m && atomic_load_explicit(&m->sigs, memory_order_relaxed) != sigs_before;
 }
 
+/* errno through a call the compiler cannot see into: after
+ * mn_syscall_exit the G may run on another thread, and a cached
+ * __errno_location() would be the old thread's. */
+static void __attribute__((noinline)) set_errno(int e)
+{
+    errno = e;
+}
+
 #define SIGS(m) ((m) ? atomic_load_explicit(&(m)->sigs, memory_order_relaxed) : 0u)
 
 ssize_t mn_read(int fd, void *buf, size_t n)
@@ -131,7 +139,7 @@ ssize_t mn_read(int fd, void *buf, size_t n)
         bool retry = r < 0 && e == EINTR && ours(m, s0);
         mn_syscall_exit();
         if (!retry) {
-            errno = e;
+            set_errno(e);
             return r;
         }
     }
@@ -148,7 +156,7 @@ ssize_t mn_write(int fd, const void *buf, size_t n)
         bool retry = r < 0 && e == EINTR && ours(m, s0);
         mn_syscall_exit();
         if (!retry) {
-            errno = e;
+            set_errno(e);
             return r;
         }
     }
@@ -165,7 +173,7 @@ int mn_accept(int fd, struct sockaddr *addr, socklen_t *len)
         bool retry = r < 0 && e == EINTR && ours(m, s0);
         mn_syscall_exit();
         if (!retry) {
-            errno = e;
+            set_errno(e);
             return r;
         }
     }
@@ -184,7 +192,7 @@ int mn_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
         bool retry = r < 0 && e == EINTR && ours(m, s0);
         mn_syscall_exit();
         if (!retry) {
-            errno = e;
+            set_errno(e);
             return r;
         }
         if (timeout_ms > 0) {       /* the time left, rounded up */
@@ -231,7 +239,7 @@ int mn_nanosleep(const struct timespec *req, struct timespec *rem)
             rem->tv_sec = left / 1000000000L;
             rem->tv_nsec = left % 1000000000L;
         }
-        errno = err;
+        set_errno(err);
         return -1;
     }
 }

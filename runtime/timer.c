@@ -79,7 +79,11 @@ bool mn__timers_run(mn_p *p, uint64_t now)
 {
     if (MN_LOAD(p->timer_next) > now)
         return false;
-    mn__spin_lock(&p->timer_lock);
+    /* A try: the caller may be a G parking in mn_sleep_ns, which holds
+     * this very lock until its switch is done. Due timers wait for the
+     * next look. */
+    if (!mn__spin_trylock(&p->timer_lock))
+        return false;
     mn_g *g = NULL;
     if (p->ntimers && p->timers[0].when <= now) {
         g = p->timers[0].g;

@@ -5,12 +5,18 @@
 # in one folder, whose path is the last line printed.
 #
 #   scripts/compare-numa.sh [--placements "compact scatter none"]
-#                           [--mems "local interleave"] [--out DIR]
+#                           [--mems "local interleave"] [--out DIR] [--vm]
 #                           [-- MNBENCH RUN ARGUMENTS...]
 #
 # Arguments after -- go to every mnbench run: benchmarks and options
 # (scripts/compare-numa.sh -- steal chan --procs 2 --reps 20). MNBENCH=path
 # uses that mnbench instead of building build/ (as scripts/bench.sh does).
+#
+# --vm: the same workflow inside an emulated 2-node x 2-CPU machine (a QEMU
+# guest, scripts/numa-vm.sh --compare-numa; MNVM_ARGS="--nodes 4
+# --cpus-per-node 1" for another shape). The folder comes back through a
+# serial port and holds a file EMULATED: its timings are an emulator's, not
+# a hardware measurement; placements and memory binding are real there.
 #
 # Limited to what the machine has (mnbench topo --format json):
 #   - one NUMA node: interleave is local there, so it is skipped, said so;
@@ -40,13 +46,19 @@ while [ $# -gt 0 ]; do
     --placements) placements=${2:?--placements needs a list}; shift 2 ;;
     --mems) mems=${2:?--mems needs a list}; shift 2 ;;
     --out) out=${2:?--out needs a folder}; shift 2 ;;
+    --vm) vm=1; shift ;;
     --) shift; break ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "compare-numa.sh: unknown argument '$1'; allowed: --placements, --mems, --out, -- ARGS" >&2
+    *) echo "compare-numa.sh: unknown argument '$1'; allowed: --placements, --mems, --out, --vm, -- ARGS" >&2
        exit 2 ;;
   esac
 done
 run_args=("$@")
+if [ -n "${vm:-}" ]; then
+  # shellcheck disable=SC2086  # MNVM_ARGS: numa-vm.sh options, split on spaces
+  exec scripts/numa-vm.sh ${MNVM_ARGS:-} --compare-numa --placements "$placements" \
+    --mems "$mems" ${out:+--out "$out"} -- "${run_args[@]}"
+fi
 
 note() { echo "compare-numa.sh: $*" >&2; notes+=("$*"); }
 notes=()

@@ -12,15 +12,26 @@ set -euo pipefail
 #   clang-14 libclang-rt-14-dev        the TSan tree (gcc 12's TSan dies at ~8,000 fibers)
 #   python3 python3-jsonschema         schema validation in the tests
 #   valgrind                           stack registration headers (valgrind/valgrind.h)
+#   qemu-system-x86 busybox-static     the multi-NUMA test bed (scripts/numa-vm.sh); its
+#                                      guest kernel is fetched below, not installed
 PACKAGES=(build-essential cmake pkg-config libhwloc-dev libnuma-dev libpapi-dev
           libjansson-dev gnuplot-nox clang-14 libclang-rt-14-dev python3
-          python3-jsonschema valgrind)
+          python3-jsonschema valgrind qemu-system-x86 busybox-static)
+
+# The test bed's guest kernel: Debian's cloud kernel package, downloaded and
+# unpacked into ~/.cache/mnsched-vm (nothing goes to /boot). Not fatal: only
+# the numa-vm tests need it, and they say what is missing.
+guest_kernel() {
+  "$(dirname "$0")/numa-vm.sh" --fetch-kernel ||
+    echo "setup.sh: no guest kernel for the numa-vm tests (scripts/numa-vm.sh --fetch-kernel)" >&2
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  guest_kernel
   exit 0
 fi
 
@@ -37,3 +48,4 @@ else
   echo "  sudo apt-get install ${missing[*]}" >&2
   exit 1
 fi
+guest_kernel

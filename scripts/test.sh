@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - installs what is missing, builds the normal, ASan+UBSan and
 # TSan trees, and runs ctest in each:
-#   build/       Release, every test (runtime, harness, heavy)
+#   build/       Release, every test (runtime, harness, heavy, and numa-vm:
+#                the placement tests inside a 2-node QEMU guest, scripts/numa-vm.sh)
 #   build-asan/  ASan+UBSan (gcc), the runtime tests at reduced sizes
 #   build-tsan/  TSan (clang-14), the runtime tests at reduced sizes
 # Usage: scripts/test.sh [normal|asan|tsan ...]   (default: all three)

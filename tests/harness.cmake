@@ -80,3 +80,32 @@ add_test(NAME test_compare_cli
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_compare_cli.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR})
 set_tests_properties(test_runjson test_plot test_report test_compare_cli PROPERTIES
   LABELS harness TIMEOUT 300 RUN_SERIAL TRUE)
+
+# mnbench stress (bench/stress*.c): a short run with every fault injected
+# passes; a deliberately lost message fails the channels invariant with the
+# seed and a replay command; bad input is refused (exit 2, one line).
+add_test(NAME test_stress_lose
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_stress.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR} lose)
+add_test(NAME test_stress_bad
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_stress.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR} bad)
+set_tests_properties(test_stress_lose PROPERTIES LABELS harness TIMEOUT 120 RUN_SERIAL TRUE)
+set_tests_properties(test_stress_bad PROPERTIES LABELS harness TIMEOUT 60)
+# The sanitizer trees run only `runtime` tests: the same stress, shorter.
+# Under ASan, LSan checks that refused spawns leak nothing. TSan, ~5-10x
+# slower, gets fewer workers and no kicker: it cannot take SIGURG on a G.
+if(MN_ASAN OR MN_TSAN)
+  if(MN_TSAN)
+    set(MN_STRESS_SAN_ARGS --inject alloc --workers 4)
+  else()
+    set(MN_STRESS_SAN_ARGS --inject alloc,wake,signal)
+  endif()
+  add_test(NAME test_stress_san
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_stress.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR}
+            run --duration 5s ${MN_STRESS_SAN_ARGS})
+  set_tests_properties(test_stress_san PROPERTIES LABELS runtime TIMEOUT 120 RUN_SERIAL TRUE)
+else()
+  add_test(NAME test_stress
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_stress.sh $<TARGET_FILE:mnbench> ${CMAKE_SOURCE_DIR}
+            run --duration 10s --inject alloc,wake,signal)
+  set_tests_properties(test_stress PROPERTIES LABELS harness TIMEOUT 120 RUN_SERIAL TRUE)
+endif()

@@ -4,9 +4,10 @@
  * plan for the real machine (runtime/topo.c); `mnbench topo` prints it.
  *
  * Topologies (MN_TOPOLOGY, --topology):
- *   unset, "" or "machine"   the real machine, restricted to the CPUs this
- *                            thread may run on (hwloc's allowed set and
- *                            the affinity mask)
+ *   unset, "" or "machine"   the real machine, restricted to the CPUs the
+ *                            calling thread may run on (hwloc's allowed set
+ *                            and its affinity mask: inside a G, that is
+ *                            its M's one CPU, so plan from outside mn_run)
  *   "synthetic:DESC"         an hwloc synthetic description, e.g.
  *                            "synthetic:pack:2 numa:2 core:4 pu:2"
  *   "xml:FILE"               an hwloc XML file (lstopo FILE.xml)
