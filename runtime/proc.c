@@ -13,8 +13,9 @@
  *   2. local:  the global queue every 61st tick (so it cannot starve), then
  *              runnext, the inbox, the ring.
  *   3. global: a fair share of the global queue.
- *   4. steal:  as a spinning M, 4 passes over the other Ps from a random
- *              start; runnext only on the last pass.
+ *   4. steal:  as a spinning M, 4 passes over the other Ps, nearest tier
+ *              first (MN_STEAL=hier; random order with MN_STEAL=random);
+ *              due timers of other Ps too; runnext only on the last pass.
  *   5. park:   give up the P, do the spinning handshake, sleep on a futex.
  *
  * Switching G to G. When the next G is known - a yield with work queued, a
