@@ -180,6 +180,10 @@ static void many_main(void *arg)
             ASSERT_EQ(mn_spawn(done, NULL), 0);
         mn_wg_wait(&big_wg);
     }
+    /* The last G called mn_wg_done and may not have exited yet (on
+     * another P): wait for it, by state. */
+    for (int i = 0; i < 100000 && mn_num_g() > 1; i++)
+        mn_sleep_ns(100000);
     ASSERT_EQ(mn_num_g(), 1);
 }
 
