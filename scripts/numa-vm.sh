@@ -423,9 +423,11 @@ if [ -n "$collect" ]; then
   fi
 fi
 if [ $mode = compare ] && [ -n "${collected:-}" ]; then
-  cat >"$collect/EMULATED" <<EOF
-Measured on an emulated machine, not hardware: QEMU $accel guest ($("$qemu" --version | head -n 1 | sed 's/^QEMU emulator version //')), $nodes NUMA nodes x $cpn CPUs, $mempn MiB per node, distance $distance, kernel $(basename "$kernel"), on host $(hostname). Placements and memory binding are real in the guest; the timings are an emulator's, not a hardware measurement.
-EOF
+  # The folder and each run in it say where they were measured.
+  emulated="Measured on an emulated machine, not hardware: a QEMU $accel guest ($("$qemu" --version | head -n 1 | sed 's/^QEMU emulator version //')) with $nodes NUMA nodes x $cpn CPUs, $mempn MiB per node, distance $distance, kernel $(basename "$kernel"), on host $(hostname). Placements and memory binding are real in the guest; the timings are an emulator's, not a hardware measurement."
+  for d in "$collect" "$collect"/runs/*/; do
+    [ -d "$d" ] && echo "$emulated" >"${d%/}/EMULATED"
+  done
   echo "$me: results in $collect (emulated: see $collect/EMULATED)" >&2
 fi
 exit "$status"
