@@ -124,11 +124,13 @@ rows = [l.split() for l in text.splitlines() if 'context-switches' in l]
 assert rows and rows[0][2] == want_sw, rows
 assert 'Counters: summed over the Ms' in text
 
-# Ms that park: chan across two Ps, steal.
+# Ms that park: chan across two Ps, steal. An idle M polls its queues for
+# up to 50 us before it parks, so a short repetition may see none: the
+# whole run must.
 for name in ('chan', 'steal'):
     d, doc = load(name)
     tot = figs(doc)['context-switches']['totals']
-    assert statistics.median(tot) >= 1, (name, tot)
+    assert sum(tot) >= 1, (name, tot)
 
 # Pinned, one P: the M never migrates, and its task-clock cannot exceed
 # the wall time (other tenants of the machine may make it smaller).
