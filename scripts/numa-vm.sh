@@ -50,8 +50,10 @@
 # their CPUs and distances), transparent huge pages off (move_pages can
 # return EBUSY for a huge page's head) and automatic NUMA balancing off
 # (it would move pages the tests check). Serial ports: ttyS0 the console
-# (kept in the work folder, shown on failure), ttyS1 the command's output,
-# ttyS2 its exit status, ttyS3 the --collect tar. Hostname: mnsched-vm.
+# (its last lines are shown on failure), ttyS1 the command's output, ttyS2
+# its exit status, ttyS3 the --collect tar (gzip). Hostname: mnsched-vm.
+# The work folder (initramfs, serial port files) is removed at the end;
+# MNVM_KEEP=1 keeps it and says where.
 #
 # Exit status: COMMAND's; 2 for bad arguments or a missing tool or kernel
 # (one line naming the Debian packages); 124 on timeout; 125 when the
